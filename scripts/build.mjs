@@ -1,0 +1,35 @@
+// Bundles the CLI and each task into one file each with esbuild. Task bundles land next to a copy
+// of their task.json and icon in dist/tasks/<Task>/, which is the folder the .vsix ships.
+import { build } from 'esbuild';
+import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: false,
+  minify: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+};
+
+await build({ ...common, entryPoints: [join(root, 'src/cli.ts')], outfile: join(root, 'dist/cli.js') });
+
+const tasksDir = join(root, 'tasks');
+for (const task of readdirSync(tasksDir, { withFileTypes: true })) {
+  if (!task.isDirectory() || !existsSync(join(tasksDir, task.name, 'index.ts'))) continue;
+  const out = join(root, 'dist/tasks', task.name);
+  mkdirSync(out, { recursive: true });
+  await build({ ...common, entryPoints: [join(tasksDir, task.name, 'index.ts')], outfile: join(out, 'index.js') });
+  for (const file of ['task.json', 'icon.png', 'task.loc.json']) {
+    if (existsSync(join(tasksDir, task.name, file))) cpSync(join(tasksDir, task.name, file), join(out, file));
+  }
+  // task-lib loads its own localised messages from lib.json beside the running script.
+  const taskLib = join(root, 'node_modules/azure-pipelines-task-lib');
+  cpSync(join(taskLib, 'lib.json'), join(out, 'lib.json'));
+  if (existsSync(join(taskLib, 'Strings'))) cpSync(join(taskLib, 'Strings'), join(out, 'Strings'), { recursive: true });
+}
