@@ -1,0 +1,75 @@
+import { writeFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { validatePaths } from './config';
+import { importV1RunConfig } from './config/import';
+import { formatJson, formatJunit, formatText } from './report';
+import { version } from '../package.json';
+
+/** Exit codes of DESIGN §3.1. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, cancelled: 130 } as const;
+
+export function buildCli(io: { out: (s: string) => void; err: (s: string) => void; isTTY?: boolean }): Command {
+  const program = new Command('mlsteps')
+    .description('Validate ML run configurations and run each ML step on Azure Machine Learning.')
+    .version(version)
+    .showHelpAfterError('(run mlsteps --help for usage)')
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride();
+
+  program
+    .command('validate')
+    .description('check project files and run configurations (schema and meaning)')
+    .argument('[paths...]', 'folders (their mlsteps.yml), project files or run configuration files', ['.'])
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'junit']).default('text'))
+    .option('--strict', 'fail on warnings too', false)
+    .action(async (paths: string[], opts: { format: 'text' | 'json' | 'junit'; strict: boolean }) => {
+      const result = await validatePaths(paths, { strict: opts.strict });
+      const output = opts.format === 'json' ? formatJson(result) : opts.format === 'junit' ? formatJunit(result) : formatText(result, { color: io.isTTY });
+      io.out(output);
+      const unreadable = result.diagnostics.some((d) => d.code === 'MLS006');
+      process.exitCode = unreadable ? EXIT.usage : result.ok ? EXIT.ok : EXIT.failed;
+    });
+
+  program
+    .command('import')
+    .description('rewrite an Azure ML SDK v1 .runconfig file as a run configuration')
+    .argument('<file>', 'the .runconfig file')
+    .option('-o, --output <file>', 'write the run configuration here instead of standard output')
+    .action((file: string, opts: { output?: string }) => {
+      const outputDir = opts.output ? dirname(resolve(opts.output)) : process.cwd();
+      const schemaRef = relative(outputDir, resolve(__dirname, '..', 'schemas', 'runconfig.schema.json')).split('\\').join('/');
+      const result = importV1RunConfig(file, { outputDir, base: process.cwd(), schemaRef });
+      for (const d of result.diagnostics) io.err(`${d.file}:${d.line}:${d.column}: ${d.severity} ${d.code}: ${d.message}\n`);
+      if (result.text === undefined) {
+        process.exitCode = result.diagnostics.some((d) => d.code === 'MLS003') ? EXIT.usage : EXIT.failed;
+        return;
+      }
+      if (opts.output) {
+        writeFileSync(opts.output, result.text);
+        io.err(`wrote ${opts.output}\n`);
+      } else io.out(result.text);
+      process.exitCode = EXIT.ok;
+    });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildCli({ out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), isTTY: process.stdout.isTTY });
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? EXIT.ok : EXIT.usage;
+    }
+    process.stderr.write(`mlsteps: ${(err as Error).message}\n`);
+    return EXIT.failed;
+  }
+  return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+}
+
+if (require.main === module) {
+  main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { parseYaml } from './yamlFile';
+import { isMapping } from './extends';
+
+export type CondaProblem = { code: 'MLS132' | 'MLS133' | 'MLS003'; message: string; hint?: string; line: number; column: number };
+
+const cache = new Map<string, CondaProblem | null>();
+
+/** Checks a conda environment file parses and pins a Python (Azure ML builds fail without one). */
+export function checkCondaFile(absPath: string): CondaProblem | undefined {
+  const cached = cache.get(absPath);
+  if (cached !== undefined) return cached ?? undefined;
+  const problem = inspect(absPath);
+  cache.set(absPath, problem ?? null);
+  return problem;
+}
+
+function inspect(absPath: string): CondaProblem | undefined {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(absPath);
+  } catch (err) {
+    return { code: 'MLS003', message: `cannot read conda file: ${(err as NodeJS.ErrnoException).code ?? ''}`, line: 1, column: 1 };
+  }
+  const file = parseYaml(absPath, bytes);
+  if (file.problems.length > 0) {
+    const p = file.problems[0];
+    return { code: 'MLS132', message: `conda file does not parse: ${p.message}`, line: p.at.line, column: p.at.column };
+  }
+  if (!isMapping(file.data) || !Array.isArray(file.data.dependencies)) {
+    return { code: 'MLS132', message: 'conda file has no `dependencies` list', hint: 'a conda environment file has `name`, `channels` and `dependencies`', line: 1, column: 1 };
+  }
+  const declaresPython = file.data.dependencies.some((d) => typeof d === 'string' && /^(conda-forge::|defaults::)?python(\s*[=<>!~].*)?$/.test(d.trim()));
+  if (!declaresPython) {
+    const loc = file.locations.get('/dependencies');
+    return {
+      code: 'MLS133',
+      message: 'conda file declares no Python',
+      hint: 'add a pinned interpreter to dependencies, e.g. `- python=3.10`',
+      line: loc?.key?.line ?? 1,
+      column: loc?.key?.column ?? 1,
+    };
+  }
+  return undefined;
+}

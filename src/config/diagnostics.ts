@@ -1,0 +1,41 @@
+import { relative, sep } from 'node:path';
+import { DIAGNOSTIC_CODES, type DiagnosticCode } from '../model/codes';
+import type { Diagnostic } from '../model/diagnostic';
+import { locate, type Position, type YamlFile } from './yamlFile';
+
+/** Collects diagnostics, anchoring each to a file position relative to the base folder. */
+export class DiagnosticSink {
+  readonly list: Diagnostic[] = [];
+  private readonly seen = new Set<string>();
+
+  constructor(readonly base: string) {}
+
+  rel(absPath: string): string {
+    const r = relative(this.base, absPath);
+    return (r === '' ? '.' : r).split(sep).join('/');
+  }
+
+  atPosition(absPath: string, at: Position, code: DiagnosticCode, message: string, hint?: string): void {
+    const d: Diagnostic = {
+      file: this.rel(absPath),
+      line: at.line,
+      column: at.column,
+      severity: DIAGNOSTIC_CODES[code].severity,
+      code,
+      message,
+    };
+    if (hint) d.hint = hint;
+    const key = `${d.file}|${d.line}|${d.column}|${d.code}|${d.message}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.list.push(d);
+  }
+
+  at(file: Pick<YamlFile, 'path' | 'locations'>, pointer: string, prefer: 'key' | 'value', code: DiagnosticCode, message: string, hint?: string): void {
+    this.atPosition(file.path, locate(file, pointer, prefer), code, message, hint);
+  }
+
+  sorted(): Diagnostic[] {
+    return [...this.list].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column || (a.code < b.code ? -1 : 1)));
+  }
+}

@@ -1,0 +1,185 @@
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import runConfigSchema from '../../schemas/runconfig.schema.json';
+import projectSchema from '../../schemas/mlsteps.schema.json';
+import type { DiagnosticCode } from '../model/codes';
+import { didYouMean } from '../util/suggest';
+import { pointer } from './yamlFile';
+
+export type JobType = 'command' | 'sweep' | 'spark';
+
+/** A schema finding, before it is anchored to a file. */
+export interface SchemaProblem {
+  code: DiagnosticCode;
+  message: string;
+  hint?: string;
+  /** JSON pointer of the offending value. */
+  at: string;
+  /** Whether to point at the key that names the value (unknown keys, missing keys) or the value. */
+  prefer: 'key' | 'value';
+}
+
+let compiled: { project: ValidateFunction; jobs: Record<JobType, ValidateFunction> } | undefined;
+
+/** Compiled once per process: compiling is the expensive part of validation. */
+function validators() {
+  if (!compiled) {
+    const ajv = new Ajv({ allErrors: true, verbose: true, strict: false, allowUnionTypes: true });
+    addFormats(ajv);
+    ajv.addSchema(runConfigSchema as object);
+    ajv.addSchema(projectSchema as object);
+    const id = (runConfigSchema as { $id: string }).$id;
+    const get = (name: string) => {
+      const fn = ajv.getSchema(`${id}#/definitions/${name}`);
+      if (!fn) throw new Error(`schema definition ${name} is missing from ${id}`);
+      return fn;
+    };
+    compiled = {
+      project: ajv.getSchema((projectSchema as { $id: string }).$id)!,
+      jobs: { command: get('commandJob'), sweep: get('sweepJob'), spark: get('sparkJob') },
+    };
+  }
+  return compiled;
+}
+
+export function validateProjectData(data: unknown): SchemaProblem[] {
+  const fn = validators().project;
+  return fn(data) ? [] : translate(fn.errors ?? [], data);
+}
+
+export function validateJobData(type: JobType, data: unknown): SchemaProblem[] {
+  const fn = validators().jobs[type];
+  return fn(data) ? [] : translate(fn.errors ?? [], data);
+}
+
+const SUMMARY_KEYWORDS = new Set(['oneOf', 'anyOf', 'if', 'not', 'allOf', 'then', 'else']);
+
+/**
+ * Turns ajv's errors into one finding per real mistake. Alternatives (oneOf/anyOf) make ajv
+ * report every branch; the branch whose shape matches the data is the one the user meant, so
+ * type mismatches from the other branches are dropped and summaries are kept only when nothing
+ * more precise exists.
+ */
+export function translate(errors: ErrorObject[], data: unknown): SchemaProblem[] {
+  const specific = errors.filter((e) => !SUMMARY_KEYWORDS.has(e.keyword));
+  const pathHasDetail = (path: string) =>
+    specific.some((e) => e.keyword !== 'type' && (e.instancePath === path || e.instancePath.startsWith(path + '/')));
+  const kept: ErrorObject[] = [];
+  const typeErrors = new Map<string, ErrorObject[]>();
+  for (const e of specific) {
+    if (e.keyword === 'type') {
+      if (pathHasDetail(e.instancePath)) continue;
+      const list = typeErrors.get(e.instancePath) ?? [];
+      list.push(e);
+      typeErrors.set(e.instancePath, list);
+      continue;
+    }
+    // An enum or const failing in one branch while another branch matched the data's type is noise.
+    kept.push(e);
+  }
+  const out: SchemaProblem[] = [];
+  for (const [path, list] of typeErrors) {
+    const expected = [...new Set(list.flatMap((e) => String((e.params as { type: string | string[] }).type).split(',')))];
+    out.push({
+      code: 'MLS102',
+      message: `${describe(path)} must be ${joinOr(expected)}, not ${kindOf(valueAt(data, path))}`,
+      at: path,
+      prefer: 'value',
+    });
+  }
+  // Enum errors from sibling branches at one path merge into one list of allowed values.
+  const enums = new Map<string, Set<unknown>>();
+  for (const e of kept) {
+    if (e.keyword === 'enum' || e.keyword === 'const') {
+      const set = enums.get(e.instancePath) ?? new Set();
+      const values = e.keyword === 'enum' ? (e.params as { allowedValues: unknown[] }).allowedValues : [(e.params as { allowedValue: unknown }).allowedValue];
+      values.forEach((v) => set.add(v));
+      enums.set(e.instancePath, set);
+    }
+  }
+  for (const [path, values] of enums) {
+    const actual = valueAt(data, path);
+    const names = [...values].map(String);
+    out.push({
+      code: 'MLS103',
+      message: `${describe(path)} is ${JSON.stringify(actual)}, which is not allowed`,
+      hint: typeof actual === 'string' ? didYouMean(actual, names) : `expected one of: ${names.map((n) => JSON.stringify(n)).join(', ')}`,
+      at: path,
+      prefer: 'value',
+    });
+  }
+  const seen = new Set<string>();
+  for (const e of kept) {
+    if (e.keyword === 'enum' || e.keyword === 'const') continue;
+    const problem = translateOne(e, data);
+    const key = `${problem.code}|${problem.at}|${problem.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(problem);
+  }
+  if (out.length === 0 && errors.length > 0) {
+    const e = errors[errors.length - 1];
+    out.push({ code: 'MLS102', message: `${describe(e.instancePath)} does not match any allowed form`, at: e.instancePath, prefer: 'value' });
+  }
+  return out;
+}
+
+function translateOne(e: ErrorObject, data: unknown): SchemaProblem {
+  const params = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const key = String(params.additionalProperty);
+      const allowed = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+      const at = e.instancePath + pointer([key]);
+      return { code: 'MLS101', message: `unknown key "${key}"${e.instancePath ? ` in ${describe(e.instancePath)}` : ''}`, hint: didYouMean(key, allowed), at, prefer: 'key' };
+    }
+    case 'required': {
+      const key = String(params.missingProperty);
+      return { code: 'MLS105', message: `${e.instancePath ? describe(e.instancePath) : 'the document'} is missing the required key "${key}"`, at: e.instancePath, prefer: 'key' };
+    }
+    case 'propertyNames': {
+      const name = String(params.propertyName);
+      return { code: 'MLS106', message: `"${name}" is not a valid name in ${describe(e.instancePath)}`, hint: 'names start with a letter or digit and use letters, digits, "_", "-" and "."', at: e.instancePath + pointer([name]), prefer: 'key' };
+    }
+    case 'pattern':
+      return { code: 'MLS106', message: `${describe(e.instancePath)} is ${JSON.stringify(valueAt(data, e.instancePath))}, which does not match the expected form`, hint: hintFor(e), at: e.instancePath, prefer: 'value' };
+    default:
+      return { code: 'MLS106', message: `${describe(e.instancePath)} ${e.message ?? 'is invalid'}`, hint: hintFor(e), at: e.instancePath, prefer: 'value' };
+  }
+}
+
+function hintFor(e: ErrorObject): string | undefined {
+  const schema = e.parentSchema as { description?: string; examples?: unknown[] } | undefined;
+  if (schema?.examples?.length) return `for example ${JSON.stringify(schema.examples[0])}`;
+  return undefined;
+}
+
+export function describe(path: string): string {
+  if (path === '') return 'the document';
+  const parts = path.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return '"' + parts.map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : (i > 0 ? '.' : '') + p)).join('') + '"';
+}
+
+function joinOr(items: string[]): string {
+  const words = items.map((t) => (t === 'object' ? 'a mapping' : t === 'array' ? 'a list' : t === 'integer' ? 'an integer' : `a ${t}`));
+  return words.length <= 1 ? words.join('') : words.slice(0, -1).join(', ') + ' or ' + words[words.length - 1];
+}
+
+function kindOf(v: unknown): string {
+  if (v === null || v === undefined) return 'empty';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'number') return Number.isInteger(v) ? `the number ${v}` : `the number ${v}`;
+  if (typeof v === 'boolean') return `${v}`;
+  return `the string ${JSON.stringify(v).slice(0, 60)}`;
+}
+
+function valueAt(data: unknown, path: string): unknown {
+  let cur = data;
+  for (const part of path === '' ? [] : path.slice(1).split('/')) {
+    const key = part.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (cur && typeof cur === 'object') cur = (cur as Record<string, unknown>)[key];
+    else return undefined;
+  }
+  return cur;
+}

@@ -1,0 +1,47 @@
+/** The catalogs and defaults of an `mlsteps.yml` (DESIGN §2.2), as validated by schemas/mlsteps.schema.json. */
+export interface ProjectSpec {
+  runconfigs: string[];
+  workspace?: { subscription_id?: string; resource_group?: string; name?: string };
+  experiment_name?: string;
+  computes: Record<string, ComputeSpec>;
+  environments: Record<string, EnvironmentSpec>;
+  datasets: Record<string, DatasetSpec>;
+  profiles: Record<string, string[]>;
+}
+
+export type ComputeType = 'amlcompute' | 'spark' | 'synapsespark' | 'kubernetes' | 'computeinstance' | 'local';
+
+export interface ComputeSpec {
+  type: ComputeType;
+  size?: string;
+  min_instances?: number;
+  max_instances?: number;
+  tier?: 'dedicated' | 'low_priority';
+  instance_type?: string;
+  runtime_version?: string;
+  [key: string]: unknown;
+}
+
+export interface EnvironmentSpec {
+  conda_file?: string;
+  image?: string;
+  build?: { path: string; dockerfile_path?: string };
+  description?: string;
+  tags?: Record<string, string>;
+  os_type?: 'linux' | 'windows';
+}
+
+export interface DatasetSpec {
+  type: 'uri_file' | 'uri_folder' | 'mltable';
+  path: string;
+  local_path?: string;
+  mode?: string;
+  description?: string;
+}
+
+/** The name under which the machine running mlsteps is always available as a compute. */
+export const LOCAL_COMPUTE = 'local';
+
+export const DEFAULT_RUNCONFIG_GLOBS = ['runconfigs/*.yml', 'runconfigs/*.yaml'];
+
+export const PROJECT_FILE_NAME = 'mlsteps.yml';

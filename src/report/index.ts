@@ -1,0 +1,4 @@
+export { formatText, summaryLine, type TextOptions } from './text';
+export { formatJson } from './json';
+export { formatJunit } from './junit';
+export { formatMarkdown } from './markdown';

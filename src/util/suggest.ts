@@ -1,0 +1,45 @@
+/** Edit distance with transpositions counted as one edit (optimal string alignment). */
+export function editDistance(a: string, b: string): number {
+  const rows = a.length + 1;
+  const cols = b.length + 1;
+  const d: number[][] = Array.from({ length: rows }, (_, i) => {
+    const row = new Array<number>(cols).fill(0);
+    row[0] = i;
+    return row;
+  });
+  for (let j = 0; j < cols; j++) d[0][j] = j;
+  for (let i = 1; i < rows; i++) {
+    for (let j = 1; j < cols; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/** The closest candidate, if it is close enough to be the likely intent. */
+export function closest(input: string, candidates: Iterable<string>): string | undefined {
+  const lower = input.toLowerCase();
+  let best: string | undefined;
+  let bestScore = Infinity;
+  for (const candidate of candidates) {
+    const c = candidate.toLowerCase();
+    const score = c === lower ? 0 : editDistance(lower, c);
+    if (score < bestScore) {
+      best = candidate;
+      bestScore = score;
+    }
+  }
+  if (best === undefined) return undefined;
+  const limit = Math.max(1, Math.floor(Math.max(input.length, best.length) / 3));
+  return bestScore <= limit ? best : undefined;
+}
+
+export function didYouMean(input: string, candidates: Iterable<string>): string | undefined {
+  const list = [...candidates];
+  const match = closest(input, list);
+  if (match !== undefined) return `did you mean "${match}"?`;
+  if (list.length > 0 && list.length <= 12) return `expected one of: ${list.map((c) => `"${c}"`).join(', ')}`;
+  return undefined;
+}
