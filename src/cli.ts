@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { validatePaths } from './config';
@@ -46,6 +46,7 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
         return;
       }
       if (opts.output) {
+        mkdirSync(dirname(resolve(opts.output)), { recursive: true });
         writeFileSync(opts.output, result.text);
         io.err(`wrote ${opts.output}\n`);
       } else io.out(result.text);

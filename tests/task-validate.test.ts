@@ -2,7 +2,7 @@
 // with INPUT_*, BUILD_*, SYSTEM_*, AGENT_* set, and its logging commands read back from stdout.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { validatePaths } from '../src/config/index';
@@ -87,7 +87,8 @@ interface Sandbox {
 
 /** A sources directory (projects written under it at `at`) and an agent temp directory. */
 function sandbox(projects: Record<string, Record<string, string>>): Sandbox {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'mlsteps-task-'));
+  // Real path: on macOS the temp folder is behind a symlink, on Windows maybe an 8.3 short name.
+  const root = realpathSync.native(mkdtempSync(path.join(os.tmpdir(), 'mlsteps-task-')));
   const sources = path.join(root, 's');
   const agentTemp = path.join(root, '_temp');
   mkdirSync(agentTemp, { recursive: true });

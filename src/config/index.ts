@@ -49,7 +49,7 @@ export interface LoadedPaths {
 export function loadPaths(paths: readonly string[], options: ValidateOptions = {}): LoadedPaths {
   const cwd = resolve(options.cwd ?? process.cwd());
   const targets = (paths.length > 0 ? paths : ['.']).map((p) => resolve(cwd, p));
-  const base = targets.length === 1 ? (isDirectory(targets[0]) ? targets[0] : dirname(targets[0])) : cwd;
+  const base = targets.length === 1 && existsSync(targets[0]) ? (isDirectory(targets[0]) ? targets[0] : dirname(targets[0])) : cwd;
   const sink = new DiagnosticSink(base);
   const projects: LoadedPaths['projects'] = [];
   const loneFiles: string[] = [];

@@ -88,9 +88,15 @@ export function parseYaml(path: string, bytes: Uint8Array): YamlFile {
     return { line: p.line, column: p.col };
   };
   for (const err of doc.errors) {
-    const code: DiagnosticCode = err.code === 'DUPLICATE_KEY' ? 'MLS002' : 'MLS001';
-    const message = err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-    file.problems.push({ code, message: code === 'MLS002' ? 'duplicate key: ' + message : message, at: posAt(err.pos[0]) });
+    let message = err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+    let code: DiagnosticCode = err.code === 'DUPLICATE_KEY' ? 'MLS002' : 'MLS001';
+    if (code === 'MLS002') message = 'duplicate key: ' + message;
+    // The parser gives up on pathological nesting with a stack overflow; say what it means.
+    if (/call stack/i.test(message)) {
+      code = 'MLS004';
+      message = `document nests too deeply to parse (the limit is ${MAX_DEPTH} levels)`;
+    }
+    file.problems.push({ code, message, at: posAt(err.pos[0]) });
   }
   if (file.problems.length > 0) return file;
 

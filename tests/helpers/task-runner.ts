@@ -2,7 +2,8 @@
 // INPUT_* and the job's variables as SYSTEM_*, BUILD_*, AGENT_* in an otherwise clean environment,
 // then reads the logging commands it printed.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { projectRoot } from './fixtures';
 import { type LoggingCommand, parseLoggingCommands, taskResult } from './logging-commands';
@@ -57,11 +58,30 @@ export function agentEnv(o: AgentEnvOptions): NodeJS.ProcessEnv {
   return env;
 }
 
+const isolated = new Map<string, string>();
+
+/**
+ * A copy of the built task folder outside the repository, as the agent unpacks it: the bundle
+ * must not lean on the repository's node_modules. Made once per test process.
+ */
+export function isolatedTaskBundle(task: string): string {
+  let bundle = isolated.get(task);
+  if (!bundle) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mlsteps-bundle-'));
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+    cpSync(path.dirname(taskBundle(task)), path.join(dir, task), { recursive: true });
+    bundle = path.join(dir, task, 'index.js');
+    isolated.set(task, bundle);
+  }
+  return bundle;
+}
+
 export function runTaskBundle(task: string, env: NodeJS.ProcessEnv, cwd?: string): Promise<TaskRun> {
-  const bundle = taskBundle(task);
+  const bundle = isolatedTaskBundle(task);
   const started = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bundle], { env, cwd: cwd ?? path.dirname(bundle), stdio: ['ignore', 'pipe', 'pipe'] });
+    // The agent starts tasks in System.DefaultWorkingDirectory.
+    const child = spawn(process.execPath, [bundle], { env, cwd: cwd ?? env.SYSTEM_DEFAULTWORKINGDIRECTORY ?? path.dirname(bundle), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));

@@ -31,8 +31,10 @@ def clean(df):
     print(f"dropped {rows - len(df)} duplicate or unlabelled row(s)")
     for column in NUMERIC:
         values = pd.to_numeric(df[column], errors="coerce")
-        print(f"{column}: filled {values.isna().sum()} missing value(s) with the median")
-        df[column] = values.fillna(values.median()).clip(*RANGES[column])
+        if values.isna().any():
+            print(f"{column}: filled {values.isna().sum()} missing value(s) with the median")
+        values = values.fillna(values.median()).clip(*RANGES[column])
+        df[column] = values.astype("int64") if (values % 1 == 0).all() else values
     df["loan_to_income"] = (df["loan_amount"] / df["income"]).round(4).clip(*RANGES["loan_to_income"])
     for column, values in CATEGORIES.items():        # fixed categories: same columns in every run
         text = df.pop(column).astype(str).str.strip().str.lower()

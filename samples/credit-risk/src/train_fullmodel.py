@@ -71,19 +71,20 @@ def main():
         if sampler:
             sampler.set_epoch(epoch)
         net.train()
-        total = 0.0
+        total, seen = 0.0, 0
         for xb, yb in loader:
             optimiser.zero_grad()
             loss = loss_fn(net(xb.to(device)), yb.to(device))
             loss.backward()
             optimiser.step()
-            total += loss.item() * len(xb)
+            total, seen = total + loss.item() * len(xb), seen + len(xb)
         if rank == 0 and (epoch + 1) % 5 == 0:
-            print(f"epoch {epoch + 1:3d}  loss {total / len(x_train):.4f}")
+            print(f"epoch {epoch + 1:3d}  loss {total / seen:.4f}")
 
     if rank == 0:
-        # Export probabilities, on the CPU, with a variable batch size.
-        exported = nn.Sequential(model.cpu().eval(), nn.Sigmoid())
+        # Export probabilities, on the CPU, with a variable batch size. eval() on the whole
+        # module: the export puts back the training flags it found, and Dropout must stay off.
+        exported = nn.Sequential(model.cpu(), nn.Sigmoid()).eval()
         os.makedirs(os.path.dirname(os.path.abspath(args.onnx)), exist_ok=True)
         torch.onnx.export(exported, torch.zeros(1, len(FEATURES)), args.onnx, opset_version=17,
                           input_names=["features"], output_names=["probability"],
