@@ -325,12 +325,6 @@ const validJobs: Record<string, Json> = {
     resources: { instance_type: 'Standard_NC6s_v3', instance_count: '${{parent.inputs.nodes}}', docker_args: '--ipc=host', locations: ['westeurope'] },
     services: { ssh: { type: 'ssh', ssh_public_keys: 'ssh-rsa AAAA...', nodes: 'all' } },
   },
-  'a variant that extends another and overrides only the dataset and compute': {
-    name: 'sklearn_subset_small',
-    extends: 'sklearn_full',
-    compute: 'small-aml-compute',
-    inputs: { train: { dataset: 'subset' } },
-  },
 };
 
 test('realistic run configurations validate against the root schema and their job definition', () => {
@@ -427,12 +421,11 @@ test('the root schema restricts type to command, sweep and spark', () => {
   assert.ok(!rootValidator({ type: 'sweep', command: 'python x.py' }));
 });
 
-test('a run configuration that extends another may leave required keys to its parent', () => {
-  assertValid('command child', { extends: 'parent', inputs: { train: { dataset: 'subset' } } });
-  assertValid('sweep child', { type: 'sweep', extends: 'parent', limits: { max_total_trials: 2 }, trial: { environment: 'other' } });
-  assertValid('spark child', { type: 'spark', extends: 'parent', conf: { 'spark.executor.instances': 4 } });
-  // But what it does give is still checked.
-  assertInvalid('child with a typo', { extends: 'parent', compte: 'x' }, isUnknownKey('compte'));
+test('required keys are checked on the document after extends is applied', () => {
+  // mlsteps validates the merged document, which keeps `extends`: it must still be complete.
+  assertValid('merged child', { ...base, extends: 'parent', name: 'child', inputs: { train: { dataset: 'subset' } } });
+  assertInvalid('child that turns a command job into a spark job', { environment: 'data-prep', compute: 'spark-cluster', extends: 'parent', type: 'spark', code: 'src' }, isMissing('entry'));
+  assertInvalid('child with a typo', { ...base, extends: 'parent', compte: 'x' }, isUnknownKey('compte'));
 });
 
 // ---------------------------------------------------------------------------------------- project file
