@@ -421,11 +421,12 @@ test('the root schema restricts type to command, sweep and spark', () => {
   assert.ok(!rootValidator({ type: 'sweep', command: 'python x.py' }));
 });
 
-test('required keys are checked on the document after extends is applied', () => {
-  // mlsteps validates the merged document, which keeps `extends`: it must still be complete.
-  assertValid('merged child', { ...base, extends: 'parent', name: 'child', inputs: { train: { dataset: 'subset' } } });
-  assertInvalid('child that turns a command job into a spark job', { environment: 'data-prep', compute: 'spark-cluster', extends: 'parent', type: 'spark', code: 'src' }, isMissing('entry'));
-  assertInvalid('child with a typo', { ...base, extends: 'parent', compte: 'x' }, isUnknownKey('compte'));
+test('a file that extends another may leave required keys to its parent; the merged document may not', () => {
+  // In the editor a child holds only its overrides; mlsteps validates the merged document
+  // without `extends`, which must be complete.
+  assertValid('child with only overrides', { extends: 'parent', name: 'child', inputs: { train: { dataset: 'subset' } } });
+  assertInvalid('merged document turned into a spark job without entry', { environment: 'data-prep', compute: 'spark-cluster', type: 'spark', code: 'src' }, isMissing('entry'));
+  assertInvalid('child with a typo', { extends: 'parent', compte: 'x' }, isUnknownKey('compte'));
 });
 
 // ---------------------------------------------------------------------------------------- project file

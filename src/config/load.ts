@@ -225,7 +225,10 @@ function resolveExtends(entries: RunConfigEntry[], sink: DiagnosticSink): void {
     entry.step = typeof entry.merged.step === 'string' ? entry.merged.step : defaultStep(type);
     const needs = entry.merged.needs;
     entry.needs = typeof needs === 'string' ? [needs] : Array.isArray(needs) ? needs.filter((n): n is string => typeof n === 'string') : [];
-    const problems = validateJobData(type, entry.merged);
+    // The merged document must be complete on its own: drop `extends` so the schema's
+    // "required unless it extends another" relaxation (for editors) does not apply here.
+    const { extends: _inherited, ...complete } = entry.merged;
+    const problems = validateJobData(type, complete);
     for (const p of problems) sink.at(originOf(entry.chain, p.at), p.at, p.prefer, p.code, p.message, p.hint);
     entry.schemaOk = problems.length === 0;
   }

@@ -61,7 +61,30 @@ const SUMMARY_KEYWORDS = new Set(['oneOf', 'anyOf', 'if', 'not', 'allOf', 'then'
  * more precise exists.
  */
 export function translate(errors: ErrorObject[], data: unknown): SchemaProblem[] {
-  const specific = errors.filter((e) => !SUMMARY_KEYWORDS.has(e.keyword));
+  // Errors inside `propertyNames` repeat what the propertyNames error itself says.
+  const specific = errors.filter((e) => !SUMMARY_KEYWORDS.has(e.keyword) && (e as { propertyName?: string }).propertyName === undefined);
+  const out: SchemaProblem[] = [];
+  // Alternatives that each require a different key: one finding naming them all.
+  const alternativesRequired = new Map<string, Set<string>>();
+  for (const e of specific) {
+    if (e.keyword === 'required' && /\/(anyOf|oneOf)\//.test(e.schemaPath)) {
+      const set = alternativesRequired.get(e.instancePath) ?? new Set();
+      set.add(String((e.params as { missingProperty: string }).missingProperty));
+      alternativesRequired.set(e.instancePath, set);
+    }
+  }
+  for (const [path, keys] of alternativesRequired) {
+    if (keys.size < 2) continue;
+    const list = [...keys].map((k) => `"${k}"`);
+    out.push({ code: 'MLS105', message: `${path ? describe(path) : 'the document'} needs one of the keys ${list.slice(0, -1).join(', ')} or ${list[list.length - 1]}`, at: path, prefer: 'key' });
+  }
+  for (const e of errors) {
+    if (e.keyword !== 'not') continue;
+    const forbidden = (e.schema as { required?: string[] } | undefined)?.required;
+    if (forbidden && forbidden.length > 1) {
+      out.push({ code: 'MLS106', message: `${describe(e.instancePath)} sets ${forbidden.map((k) => `"${k}"`).join(' and ')}, which cannot be used together`, hint: `keep one of ${forbidden.join(', ')}`, at: e.instancePath, prefer: 'value' });
+    }
+  }
   const pathHasDetail = (path: string) =>
     specific.some((e) => e.keyword !== 'type' && (e.instancePath === path || e.instancePath.startsWith(path + '/')));
   const kept: ErrorObject[] = [];
@@ -77,7 +100,6 @@ export function translate(errors: ErrorObject[], data: unknown): SchemaProblem[]
     // An enum or const failing in one branch while another branch matched the data's type is noise.
     kept.push(e);
   }
-  const out: SchemaProblem[] = [];
   for (const [path, list] of typeErrors) {
     const expected = [...new Set(list.flatMap((e) => String((e.params as { type: string | string[] }).type).split(',')))];
     out.push({
@@ -111,6 +133,7 @@ export function translate(errors: ErrorObject[], data: unknown): SchemaProblem[]
   const seen = new Set<string>();
   for (const e of kept) {
     if (e.keyword === 'enum' || e.keyword === 'const') continue;
+    if (e.keyword === 'required' && (alternativesRequired.get(e.instancePath)?.size ?? 0) > 1 && /\/(anyOf|oneOf)\//.test(e.schemaPath)) continue;
     const problem = translateOne(e, data);
     const key = `${problem.code}|${problem.at}|${problem.message}`;
     if (seen.has(key)) continue;
@@ -139,13 +162,20 @@ function translateOne(e: ErrorObject, data: unknown): SchemaProblem {
     }
     case 'propertyNames': {
       const name = String(params.propertyName);
-      return { code: 'MLS106', message: `"${name}" is not a valid name in ${describe(e.instancePath)}`, hint: 'names start with a letter or digit and use letters, digits, "_", "-" and "."', at: e.instancePath + pointer([name]), prefer: 'key' };
+      const pattern = (e.schema as { pattern?: string } | undefined)?.pattern;
+      return { code: 'MLS106', message: `"${name}" is not a valid name in ${describe(e.instancePath)}`, hint: namePatternHint(pattern), at: e.instancePath + pointer([name]), prefer: 'key' };
     }
     case 'pattern':
       return { code: 'MLS106', message: `${describe(e.instancePath)} is ${JSON.stringify(valueAt(data, e.instancePath))}, which does not match the expected form`, hint: hintFor(e), at: e.instancePath, prefer: 'value' };
     default:
       return { code: 'MLS106', message: `${describe(e.instancePath)} ${e.message ?? 'is invalid'}`, hint: hintFor(e), at: e.instancePath, prefer: 'value' };
   }
+}
+
+function namePatternHint(pattern: string | undefined): string {
+  if (pattern === '^[A-Za-z_][A-Za-z0-9_]*$') return 'names start with a letter or "_" and use only letters, digits and "_" (they become ${{inputs.NAME}})';
+  if (pattern && /^\^\[A-Za-z0-9\]/.test(pattern)) return 'names start with a letter or digit and use letters, digits, "_", "-" and "."';
+  return pattern ? `names must match ${pattern}` : 'not a valid name';
 }
 
 function hintFor(e: ErrorObject): string | undefined {

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { validatePaths } from '../../src/config/index';
 import { formatJunit, formatMarkdown, formatText } from '../../src/report/index';
 import type { Agent, Outcome } from '../common/agent';
@@ -18,7 +19,7 @@ export const SUMMARY_FILE = 'mlsteps-validation.md';
 /** MLStepsValidate@1: validate, report each diagnostic on its file and line, publish, decide. */
 export async function validateTask(inputs: ValidateInputs, agent: Agent, signal?: AbortSignal): Promise<Outcome> {
   const paths = resolveProjectInput(inputs.project, agent.sourcesRoot, agent.findMatch);
-  agent.debug(`validating ${paths.join(', ')}`);
+  agent.print(`Validating ${paths.map((p) => path.relative(agent.sourcesRoot, p) || '.').join(', ')} (from ${agent.sourcesRoot})`);
   const result = await validatePaths(paths, { cwd: agent.sourcesRoot, abortSignal: signal });
 
   agent.print(formatText(result, { color: false }));
