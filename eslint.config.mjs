@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'out/**', '.staging/**', 'node_modules/**', 'samples/**', 'bench/.work/**', 'tests/.tmp/**'] },
+  { ignores: ['src/config/validators.generated.js', 'dist/**', 'out/**', '.staging/**', 'node_modules/**', 'samples/**', 'bench/.work/**', 'tests/.tmp/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -4,6 +4,7 @@ import { build } from 'esbuild';
 import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generateValidators } from './generate-validators.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const common = {
@@ -15,7 +16,10 @@ const common = {
   minify: true,
   legalComments: 'none',
   logLevel: 'warning',
+  define: { __MLSTEPS_BUNDLE__: 'true' },
 };
+
+generateValidators(root);
 
 await build({ ...common, entryPoints: [join(root, 'src/cli.ts')], outfile: join(root, 'dist/cli.js') });
 

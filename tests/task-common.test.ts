@@ -50,10 +50,10 @@ test('resolveProjectInput: paths, globs, and clear errors', () => {
     assert.deepEqual(resolveProjectInput(' "a" ', root, none), [path.join(root, 'a')]);
     assert.deepEqual(resolveProjectInput(path.join(root, 'a', 'mlsteps.yml'), '/elsewhere', none), [path.join(root, 'a', 'mlsteps.yml')]);
 
-    const seen: string[][] = [];
-    const find = (r: string, p: string) => (seen.push([r, p]), ['b/mlsteps.yml', path.join(root, 'a', 'mlsteps.yml'), 'b/mlsteps.yml']);
+    const seen: [string, string[]][] = [];
+    const find = (r: string, p: string[]) => (seen.push([r, p]), ['b/mlsteps.yml', path.join(root, 'a', 'mlsteps.yml'), 'b/mlsteps.yml']);
     assert.deepEqual(resolveProjectInput('**/mlsteps.yml', root, find), [path.join(root, 'a', 'mlsteps.yml'), path.join(root, 'b', 'mlsteps.yml')]);
-    assert.deepEqual(seen, [[root, '**/mlsteps.yml']]);
+    assert.deepEqual(seen, [[root, ['**/mlsteps.yml', '!**/node_modules/**', '!**/.git/**']]]);
 
     assert.throws(() => resolveProjectInput('missing/folder', root, none), (e: unknown) => {
       assert.ok(e instanceof InputError);

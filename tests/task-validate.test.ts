@@ -249,8 +249,9 @@ test('a glob that matches nothing: Failed with a readable message', async () => 
   }
 });
 
-test('a glob matching two projects validates both', async () => {
-  const box = sandbox({ 'teams/a': VALID, 'teams/b': BROKEN });
+test('a glob matching two projects validates both, and skips node_modules', async () => {
+  // A dependency shipping an mlsteps.yml (here a broken one) is not the user's project.
+  const box = sandbox({ 'teams/a': VALID, 'teams/b': BROKEN, 'node_modules/some-package': BROKEN });
   try {
     const r = await run(box, { project: '**/mlsteps.yml' });
     assert.equal(r.result?.result, 'Failed', shown(r));

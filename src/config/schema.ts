@@ -19,10 +19,21 @@ export interface SchemaProblem {
   prefer: 'key' | 'value';
 }
 
-let compiled: { project: ValidateFunction; jobs: Record<JobType, ValidateFunction> } | undefined;
+type Validators = { project: ValidateFunction; jobs: Record<JobType, ValidateFunction> };
+let compiled: Validators | undefined;
+
+/** Set by the bundler: bundles carry validators compiled at build time (scripts/generate-validators.mjs). */
+declare const __MLSTEPS_BUNDLE__: boolean | undefined;
+
+function precompiled(): Validators | undefined {
+  if (typeof __MLSTEPS_BUNDLE__ === 'undefined' || !__MLSTEPS_BUNDLE__) return undefined;
+  const generated = require('./validators.generated.js') as Record<'project' | JobType, ValidateFunction>;
+  return { project: generated.project, jobs: { command: generated.command, sweep: generated.sweep, spark: generated.spark } };
+}
 
 /** Compiled once per process: compiling is the expensive part of validation. */
 function validators() {
+  compiled ??= precompiled();
   if (!compiled) {
     const ajv = new Ajv({ allErrors: true, verbose: true, strict: false, allowUnionTypes: true });
     addFormats(ajv);

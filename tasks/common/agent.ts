@@ -10,7 +10,7 @@ import { InputError } from './project-input';
 export interface Agent {
   /** Where relative paths and globs start: Build.SourcesDirectory, else System.DefaultWorkingDirectory. */
   sourcesRoot: string;
-  findMatch(root: string, pattern: string): string[];
+  findMatch(root: string, patterns: string[]): string[];
   logIssue(issue: Issue): void;
   /** Writes `content` to a fresh folder under Agent.TempDirectory and returns its path. */
   writeReport(fileName: string, content: string): string;
@@ -34,7 +34,7 @@ export function taskLibAgent(): Agent {
     sourcesRoot: path.resolve(
       tl.getVariable('Build.SourcesDirectory') || tl.getVariable('System.DefaultWorkingDirectory') || process.cwd(),
     ),
-    findMatch: (root, pattern) => tl.findMatch(root, pattern),
+    findMatch: (root, patterns) => tl.findMatch(root, patterns),
     logIssue: (i) =>
       tl.logIssue(i.type === 'error' ? tl.IssueType.Error : tl.IssueType.Warning, i.message, i.sourcePath, i.line, i.column, i.code),
     writeReport(fileName, content) {

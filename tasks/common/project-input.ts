@@ -14,7 +14,7 @@ export function isGlob(input: string): boolean {
 }
 
 /** task-lib's findMatch, or a stand-in with the same meaning. */
-export type FindMatch = (root: string, pattern: string) => string[];
+export type FindMatch = (root: string, patterns: string[]) => string[];
 
 /**
  * Turns the `project` input into the absolute paths to validate: an existing path (folder,
@@ -32,7 +32,9 @@ export function resolveProjectInput(input: string, root: string, findMatch: Find
         'that holds an mlsteps.yml, an mlsteps.yml, a run configuration, or a glob such as **/mlsteps.yml.',
     );
   }
-  const matches = [...new Set(findMatch(root, raw).map((p) => path.resolve(root, p)))].sort();
+  // Dependencies and VCS folders never hold the user's projects, and walking them is slow.
+  const skipped = ['!**/node_modules/**', '!**/.git/**'];
+  const matches = [...new Set(findMatch(root, [raw, ...skipped]).map((p) => path.resolve(root, p)))].sort();
   if (matches.length === 0) {
     throw new InputError(`No file matches the project pattern "${raw}" (searched from ${root}).`);
   }
