@@ -32,7 +32,8 @@ export interface EnvironmentSpec {
 }
 
 export interface DatasetSpec {
-  type: 'uri_file' | 'uri_folder' | 'mltable';
+  /** Default `uri_folder`. */
+  type?: 'uri_file' | 'uri_folder' | 'mltable';
   path: string;
   local_path?: string;
   mode?: string;
@@ -45,3 +46,17 @@ export const LOCAL_COMPUTE = 'local';
 export const DEFAULT_RUNCONFIG_GLOBS = ['runconfigs/*.yml', 'runconfigs/*.yaml'];
 
 export const PROJECT_FILE_NAME = 'mlsteps.yml';
+
+/**
+ * The keys of each model type, listed once at run time so a test can hold them equal to the
+ * schema's properties; the `satisfies` clauses and KeysOf make the compiler hold them equal to
+ * the TypeScript types. Schema, types and docs therefore cannot drift apart unnoticed.
+ */
+type KeysOf<T> = { [K in keyof T]-?: K }[keyof T] & string;
+type Exactly<T, L extends readonly string[]> = Exclude<KeysOf<T>, L[number]> extends never ? L : never;
+const keys = <T>() => <const L extends readonly KeysOf<T>[]>(list: Exactly<T, L>) => list;
+
+export const PROJECT_KEYS = keys<ProjectSpec>()(['runconfigs', 'workspace', 'experiment_name', 'computes', 'environments', 'datasets', 'profiles']);
+export const ENVIRONMENT_KEYS = keys<EnvironmentSpec>()(['conda_file', 'image', 'build', 'description', 'tags', 'os_type']);
+export const DATASET_KEYS = keys<DatasetSpec>()(['type', 'path', 'local_path', 'mode', 'description']);
+export const COMPUTE_TYPES: readonly ComputeType[] = ['amlcompute', 'spark', 'synapsespark', 'kubernetes', 'computeinstance', 'local'];
