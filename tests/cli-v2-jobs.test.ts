@@ -21,10 +21,7 @@ const fixtures = readdirSync(fixturesDir)
  * Valid job files the validator wrongly rejects today. They run as `todo` tests (reported, not
  * failing the run) until fixed; remove an entry once its fixture validates.
  */
-const KNOWN_GAPS: Record<string, string> = {
-  'command-environment-file-ref.yml':
-    'validator bug: `environment: file:<environment .yml>` (azureml-examples gpu_perf_job.yml) is read as a conda file path with the "file:" prefix kept, so MLS130 "does not exist"',
-};
+const KNOWN_GAPS: Record<string, string> = {};
 
 const show = (ds: Diagnostic[]) => ds.map((d) => `  ${d.severity} ${d.code} ${d.file}:${d.line}:${d.column} ${d.message}${d.hint ? ` (${d.hint})` : ''}`).join('\n');
 const errorsOf = (ds: Diagnostic[]) => ds.filter((d) => d.severity === 'error');
@@ -424,9 +421,9 @@ for (const { name, job, extra, expect, warnings = [] } of NEGATIVE) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Valid job files (minimal reproductions) the validator rejects today: todo until fixed.
+// Valid job files (minimal reproductions) that an earlier validator wrongly rejected.
 
-const KNOWN_FALSE_POSITIVES: { name: string; job: string; extra?: Tree }[] = [
+const FORMER_FALSE_POSITIVES: { name: string; job: string; extra?: Tree }[] = [
   {
     name: 'command that changes directory first (cd sub && python score.py)',
     job: 'code: src\ncommand: cd sub && python score.py\nenvironment:\n  image: library/python:3.11\n',
@@ -453,8 +450,8 @@ const KNOWN_FALSE_POSITIVES: { name: string; job: string; extra?: Tree }[] = [
   },
 ];
 
-for (const { name, job, extra } of KNOWN_FALSE_POSITIVES) {
-  test(`valid, but rejected today: ${name}`, { todo: 'validator false positive, reported to the lead' }, async () => {
+for (const { name, job, extra } of FORMER_FALSE_POSITIVES) {
+  test(`valid, and accepted: ${name}`, async () => {
     const result = await validateJob(job, extra);
     assert.deepEqual(errorsOf(result.diagnostics), [], show(result.diagnostics));
   });

@@ -251,3 +251,21 @@ test('MLS140 spark job on a non-Spark compute; MLS141 the reverse', async () => 
 test('MLS142 dataset without local_path used by a local step', async () => {
   await check({ [RC]: (VALID_PROJECT[RC] as string).replace('compute: cpu', 'compute: local').replace('dataset: subset', 'dataset: remote') }, [{ file: RC, line: 6, column: 19, code: 'MLS142' }]);
 });
+
+test('one YAML syntax error gives one diagnostic, not its cascade', async () => {
+  await check({ [RC]: 'trial: {command: python main.py ${{search_space.m}}, code: src}\ncompute: cpu\n' }, [{ file: RC, line: 1, column: 34, code: 'MLS001' }]);
+});
+
+test('environment: file:… names an environment asset file, checked with its conda file', async () => {
+  const env = { [RC]: (VALID_PROJECT[RC] as string).replace('environment: sk', 'environment: file:../env/asset.yml') };
+  await check({ ...env, 'env/asset.yml': 'name: e\nimage: mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04\nconda_file: conda.yml\n' }, []);
+  await check(env, [{ file: RC, line: 3, column: 14, code: 'MLS130', message: /environment file "..\/env\/asset.yml" does not exist/ }]);
+  await check({ ...env, 'env/asset.yml': 'name: e\nimage: x\nconda_file: missing.yml\n' }, [{ file: 'env/asset.yml', line: 3, column: 13, code: 'MLS130' }]);
+});
+
+test('scripts are found after `cd` and inside `bash -c "…"`, and missing ones reported there', async () => {
+  await check({ 'src/sub/score.py': '', [RC]: (VALID_PROJECT[RC] as string).replace('python train.py', 'cd sub && python score.py') }, []);
+  await check({ [RC]: (VALID_PROJECT[RC] as string).replace('python train.py', 'cd sub && python score.py') }, [{ file: RC, line: 2, column: 27, code: 'MLS130', message: /sub\/score\.py/ }]);
+  await check({ [RC]: (VALID_PROJECT[RC] as string).replace(/command: (.*)/, 'command: bash -c "python train.py $1"') }, []);
+  await check({ [RC]: (VALID_PROJECT[RC] as string).replace(/command: python train.py(.*)/, 'command: bash -c "python tran.py$1"') }, [{ file: RC, line: 2, column: 26, code: 'MLS130' }]);
+});

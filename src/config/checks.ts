@@ -8,7 +8,7 @@ import { checkCondaFile } from './conda';
 import type { DiagnosticSink } from './diagnostics';
 import { findExpressions, parseBinding, scriptsInCommand } from './expressions';
 import { isMapping, originOf } from './extends';
-import type { LoadedProject, RunConfigEntry } from './load';
+import { readYamlFile, type LoadedProject, type RunConfigEntry } from './load';
 import { checkPath, isInside, isRemoteReference, realRoot } from './paths';
 import { locate, pointer, type Position, type YamlFile } from './yamlFile';
 
@@ -92,11 +92,11 @@ class CheckContext {
     const commandAt = entry.type === 'sweep' ? '/trial/command' : entry.type === 'spark' ? '/args' : '/command';
     const command = entry.type === 'sweep' ? doc.trial?.command : entry.type === 'spark' ? doc.args : doc.command;
     if (entry.type !== 'spark' && typeof command === 'string' && codeDir) {
-      for (const { script } of scriptsInCommand(command)) {
+      for (const { script, written } of scriptsInCommand(command)) {
         const check = checkPath(this.project.repoRoot, codeDir, script);
         if (!check.ok) {
-          if (check.reason === 'missing') this.reportInValue(entry, commandAt, script, 'MLS130', `the command runs ${script}, which is not in the code folder ${this.sink.rel(codeDir)}`, `check the script name and \`${entry.type === 'sweep' ? 'trial.code' : 'code'}\``);
-          else this.reportInValue(entry, commandAt, script, 'MLS131', `the command's script ${script} leaves the repository${check.reason === 'symlink-outside' ? ' through a symlink' : ''}`);
+          if (check.reason === 'missing') this.reportInValue(entry, commandAt, written, 'MLS130', `the command runs ${script}, which is not in the code folder ${this.sink.rel(codeDir)}`, `check the script name and \`${entry.type === 'sweep' ? 'trial.code' : 'code'}\``);
+          else this.reportInValue(entry, commandAt, written, 'MLS131', `the command's script ${script} leaves the repository${check.reason === 'symlink-outside' ? ' through a symlink' : ''}`);
         }
       }
     }
@@ -168,6 +168,11 @@ class CheckContext {
   }
 
   private checkEnvironment(entry: RunConfigEntry, at: string, env: unknown): void {
+    if (typeof env === 'string' && env.startsWith('file:')) {
+      // An Azure ML environment asset file (`az ml environment create --file`), as the CLI reads it.
+      this.checkEnvironmentAsset(originOf(entry.chain, at), at, env.slice('file:'.length));
+      return;
+    }
     if (typeof env === 'string') {
       if (isRemoteReference(env)) return;
       if (/\.ya?ml$/i.test(env)) {
@@ -187,9 +192,26 @@ class CheckContext {
     }
   }
 
+  /** An environment asset file: it must exist, and its own conda file and build context too. */
+  private checkEnvironmentAsset(file: YamlFile, at: string, written: string): void {
+    const abs = this.checkFileRef(file, at, written, 'environment file');
+    if (!abs) return;
+    if (!this.project.files.includes(abs)) this.project.files.push(abs);
+    const asset = readYamlFile(abs, this.sink);
+    if (!asset) return;
+    if (!isMapping(asset.data)) {
+      this.sink.at(asset, '', 'value', 'MLS005', 'an environment file must be a mapping with `image` or `build`, and optionally `conda_file`');
+      return;
+    }
+    if (typeof asset.data.conda_file === 'string' && !isRemoteReference(asset.data.conda_file)) this.checkCondaRef(asset, '/conda_file', asset.data.conda_file);
+    const build = asset.data.build;
+    if (isMapping(build) && typeof build.path === 'string' && !isRemoteReference(build.path)) this.checkFileRef(asset, '/build/path', build.path, 'docker build context');
+  }
+
   private checkCondaRef(file: YamlFile, at: string, written: string): void {
     const abs = this.checkFileRef(file, at, written, 'conda file');
     if (!abs) return;
+    if (!this.project.files.includes(abs)) this.project.files.push(abs);
     const problem = checkCondaFile(abs);
     if (problem) this.sink.atPosition(abs, { line: problem.line, column: problem.column }, problem.code, problem.message, problem.hint);
   }

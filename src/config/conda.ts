@@ -30,7 +30,9 @@ function inspect(absPath: string): CondaProblem | undefined {
   if (!isMapping(file.data) || !Array.isArray(file.data.dependencies)) {
     return { code: 'MLS132', message: 'conda file has no `dependencies` list', hint: 'a conda environment file has `name`, `channels` and `dependencies`', line: 1, column: 1 };
   }
-  const declaresPython = file.data.dependencies.some((d) => typeof d === 'string' && /^(conda-forge::|defaults::)?python(\s*[=<>!~].*)?$/.test(d.trim()));
+  // Any conda MatchSpec naming the python package: `python`, `python=3.10`, `python 3.10`,
+  // `python>=3.9`, `python[version='>=3.10']`, `conda-forge::python=3.10`.
+  const declaresPython = file.data.dependencies.some((d) => typeof d === 'string' && /^([\w.-]+::)?python(\s*$|[\s=<>!~[])/.test(d.trim()));
   if (!declaresPython) {
     const loc = file.locations.get('/dependencies');
     return {

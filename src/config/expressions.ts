@@ -26,22 +26,42 @@ export function parseBinding(body: string): Binding | undefined | 'malformed' {
 }
 
 /** The script a command runs, as written (relative to the code folder), when it can be told. */
-export function scriptsInCommand(command: string): { script: string; index: number }[] {
-  const found: { script: string; index: number }[] = [];
-  const segments = command.split(/(&&|\|\||;|\||\n)/);
+export function scriptsInCommand(command: string): { script: string; written: string; index: number }[] {
+  const found: { script: string; written: string; index: number }[] = [];
+  // `bash -c "…"` and `sh -c '…'` run their argument: look inside it.
+  const unwrapped = command.replace(/\b(?:ba|z)?sh\s+-c\s+(["'])([\s\S]*?)\1/g, (m, _q: string, inner: string) => ' '.repeat(m.length - inner.length - 1) + inner + ' ');
+  const segments = unwrapped.split(/(&&|\|\||;|\||\n)/);
   let offset = 0;
+  let dir = '';
   for (const segment of segments) {
     const tokens = [...segment.matchAll(/"[^"]*"|'[^']*'|\S+/g)];
-    for (const t of tokens) {
-      const raw = t[0].replace(/^["']|["']$/g, '');
-      if (raw.startsWith('-') || raw.includes('${{') || raw.includes('$[[') || raw.includes('=') || raw.includes('$')) continue;
-      if (/^(https?|azureml):/.test(raw) || raw.startsWith('/')) continue;
-      if (/\.(py|R|r|sh|ipynb|jl)$/.test(raw)) {
-        found.push({ script: raw, index: offset + (t.index ?? 0) + (t[0] !== raw ? 1 : 0) });
-        break; // only the program's own script; later .py tokens are its arguments
+    const words = tokens.map((t) => t[0].replace(/^["']|["']$/g, ''));
+    if (words[0] === 'cd') {
+      // Later scripts are relative to the folder the command changed to.
+      const target = words[1];
+      dir = target && !target.includes('$') && !target.startsWith('/') ? joinRelative(dir, target) : '\0';
+    } else if (dir !== '\0') {
+      for (let i = 0; i < tokens.length; i++) {
+        const raw = words[i];
+        if (raw.startsWith('-') || raw.includes('$') || raw.includes('=')) continue;
+        if (/^(https?|azureml):/.test(raw) || raw.startsWith('/')) continue;
+        if (/\.(py|R|r|sh|ipynb|jl)$/.test(raw)) {
+          found.push({ script: dir ? `${dir}/${raw}` : raw, written: raw, index: offset + (tokens[i].index ?? 0) + (tokens[i][0] !== raw ? 1 : 0) });
+          break; // only the program's own script; later .py tokens are its arguments
+        }
       }
     }
     offset += segment.length;
   }
   return found;
+}
+
+function joinRelative(base: string, next: string): string {
+  const parts = base ? base.split('/') : [];
+  for (const part of next.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') parts.pop();
+    else parts.push(part);
+  }
+  return parts.join('/');
 }

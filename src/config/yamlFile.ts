@@ -87,7 +87,10 @@ export function parseYaml(path: string, bytes: Uint8Array): YamlFile {
     const p = lineCounter.linePos(offset);
     return { line: p.line, column: p.col };
   };
+  let syntaxErrors = 0;
   for (const err of doc.errors) {
+    // After the first syntax error the parser's further complaints are mostly its consequences.
+    if (err.code !== 'DUPLICATE_KEY' && syntaxErrors++ > 0) continue;
     let message = err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
     let code: DiagnosticCode = err.code === 'DUPLICATE_KEY' ? 'MLS002' : 'MLS001';
     if (code === 'MLS002') message = 'duplicate key: ' + message;
