@@ -269,3 +269,16 @@ test('scripts are found after `cd` and inside `bash -c "…"`, and missing ones 
   await check({ [RC]: (VALID_PROJECT[RC] as string).replace(/command: (.*)/, 'command: bash -c "python train.py $1"') }, []);
   await check({ [RC]: (VALID_PROJECT[RC] as string).replace(/command: python train.py(.*)/, 'command: bash -c "python tran.py$1"') }, [{ file: RC, line: 2, column: 26, code: 'MLS130' }]);
 });
+
+test('MLS127 grid sampling over a continuous parameter; bayesian with early termination', async () => {
+  const grid = SWEEP.replace('${{search_space.C}}', '${{search_space.C}} --p ${{search_space.penalty}}').replace('C: {type: choice, values: [0.1, 1]}', 'C: {type: loguniform, min_value: -3, max_value: 1}');
+  await check({ 'runconfigs/tune.yml': grid }, [{ file: 'runconfigs/tune.yml', line: 7, column: 13, code: 'MLS127', hint: /choice/ }]);
+  const bayes = SWEEP.replace('${{search_space.C}}', '${{search_space.C}} --p ${{search_space.penalty}}').replace('sampling_algorithm: grid', 'sampling_algorithm: bayesian\nearly_termination: {type: median_stopping}');
+  await check({ 'runconfigs/tune.yml': bayes }, [{ file: 'runconfigs/tune.yml', line: 6, column: 1, code: 'MLS127', message: /early termination/ }]);
+});
+
+test('MLS143 spark job with no compute and no serverless resources', async () => {
+  const spark = 'type: spark\ncode: ../src\nentry: {file: prep.py}\nenvironment: sk\n';
+  await check({ 'runconfigs/spark.yml': spark }, [{ file: 'runconfigs/spark.yml', line: 1, column: 1, code: 'MLS143', hint: /spark-pool/ }]);
+  await check({ 'runconfigs/spark.yml': spark + 'resources: {instance_type: standard_e4s_v3, runtime_version: "3.4"}\n' }, []);
+});

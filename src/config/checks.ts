@@ -100,9 +100,34 @@ class CheckContext {
         }
       }
     }
-    if (entry.type === 'spark') this.checkSparkFiles(entry, doc, codeDir);
+    if (entry.type === 'spark') {
+      this.checkSparkFiles(entry, doc, codeDir);
+      if (doc.compute === undefined && !(isMapping(doc.resources) && typeof doc.resources.instance_type === 'string')) {
+        this.report(entry, '', 'value', 'MLS143', `spark job "${entry.name}" has no compute and no resources.instance_type`, `${sparkComputeHint(this.project.spec.computes)}; or set resources: {instance_type: standard_e4s_v3, runtime_version: "3.4"} for serverless Spark`);
+      }
+    }
+    if (entry.type === 'sweep') this.checkSampling(entry, doc);
     this.checkExpressions(entry, doc, commandAt, typeof command === 'string' ? command : undefined);
     this.checkInputs(entry, doc, compute);
+  }
+
+  /** What Azure ML refuses at submission: grid needs discrete choices; bayesian has no early termination. */
+  private checkSampling(entry: RunConfigEntry, doc: RunConfigDocument): void {
+    const sampling = doc.sampling_algorithm;
+    const algorithm = typeof sampling === 'string' ? sampling : isMapping(sampling) && typeof sampling.type === 'string' ? sampling.type : undefined;
+    const space = isMapping(doc.search_space) ? doc.search_space : {};
+    const allowed: Record<string, string[]> = { grid: ['choice'], bayesian: ['choice', 'uniform', 'quniform'] };
+    const kinds = algorithm ? allowed[algorithm] : undefined;
+    if (kinds) {
+      for (const [name, expr] of Object.entries(space)) {
+        if (isMapping(expr) && typeof expr.type === 'string' && !kinds.includes(expr.type)) {
+          this.report(entry, pointer(['search_space', name, 'type']), 'value', 'MLS127', `${algorithm} sampling cannot search "${name}" with ${expr.type}`, `${algorithm} sampling supports ${kinds.join(', ')}${algorithm === 'grid' ? '; list the values with {type: choice, values: [...]}' : ''}, or use random sampling`);
+        }
+      }
+    }
+    if (algorithm === 'bayesian' && isMapping(doc.early_termination)) {
+      this.report(entry, '/early_termination', 'key', 'MLS127', 'bayesian sampling does not support an early termination policy', 'remove early_termination, or use random sampling');
+    }
   }
 
   private checkNeeds(entry: RunConfigEntry, doc: RunConfigDocument): void {

@@ -36,6 +36,7 @@ export const DIAGNOSTIC_CODES = {
   MLS124: { severity: 'error', title: '`${{search_space.x}}` used but not in the search space' },
   MLS125: { severity: 'error', title: '`${{needs.…}}` binding does not resolve' },
   MLS126: { severity: 'error', title: 'Unknown expression' },
+  MLS127: { severity: 'error', title: 'Sampling algorithm cannot use this search space or policy' },
   // Files and paths
   MLS130: { severity: 'error', title: 'File or folder does not exist' },
   MLS131: { severity: 'error', title: 'Path leaves the repository' },
@@ -45,6 +46,7 @@ export const DIAGNOSTIC_CODES = {
   MLS140: { severity: 'error', title: 'Spark job on a non-Spark compute' },
   MLS141: { severity: 'error', title: 'Non-Spark job on a Spark compute' },
   MLS142: { severity: 'error', title: 'Dataset has no `local_path` but its step runs locally' },
+  MLS143: { severity: 'error', title: 'Spark job has neither a compute nor serverless resources' },
   // SDK v1 import
   MLS160: { severity: 'warning', title: 'SDK v1 setting has no run-configuration equivalent and was dropped' },
 } as const satisfies Record<string, { severity: Severity; title: string }>;
