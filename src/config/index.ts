@@ -62,7 +62,7 @@ export function loadPaths(paths: readonly string[], options: ValidateOptions = {
     if (isDirectory(target)) {
       const projectFile = PROJECT_FILE_NAMES.map((n) => join(target, n)).find((p) => existsSync(p));
       if (!projectFile) {
-        sink.atPosition(join(target, PROJECT_FILE_NAME), { line: 1, column: 1 }, 'MLS006', `no ${PROJECT_FILE_NAME} in ${sink.rel(target)}`, 'pass a run configuration file, or create mlsteps.yml (see docs/run-config.md)');
+        sink.atPosition(join(target, PROJECT_FILE_NAME), { line: 1, column: 1 }, 'MLS006', `no ${PROJECT_FILE_NAME} in ${sink.rel(target)}`, 'pass a run configuration file, or create mlsteps.yml (see samples/credit-risk/mlsteps.yml)');
         continue;
       }
       projects.push({ project: loadProject(projectFile, findRepoRoot(target), sink), hasProjectFile: true });
