@@ -375,7 +375,7 @@ function smallSweep(team: string, id: string, base: Produced, pick: <T>(items: r
 const SEARCH_SPACES: Record<string, string[]> = {
   learning_rate: ['{type: loguniform, min_value: -6, max_value: -1}', '{type: uniform, min_value: 0.001, max_value: 0.3}'],
   max_depth: ['{type: choice, values: [3, 5, 7, 9]}', '{type: randint, upper: 12}'],
-  n_estimators: ['{type: choice, values: [100, 200, 400]}', '{type: randint, upper: 800}'],
+  n_estimators: ['{type: choice, values: [100, 200, 400]}', '{type: randint, upper: 800}', '{type: quniform, min_value: 50, max_value: 800, q: 50}'],
   C: ['{type: choice, values: [0.01, 0.1, 1.0, 10.0]}'],
   penalty: ['{type: choice, values: [l1, l2]}'],
   dropout: ['{type: uniform, min_value: 0.0, max_value: 0.5}'],
@@ -396,7 +396,10 @@ function sweep(team: string, id: string, recent: Produced[], rnd: () => number, 
   args.push('--train ${{inputs.train}}');
   for (const p of params) args.push(`--${p.replace(/_/g, '-')} \${{search_space.${p}}}`);
   args.push('--model ${{outputs.model}}');
-  const grid = flavour === 'sklearn';
+  // What Azure ML accepts: grid searches choices only; bayesian searches choice, uniform and
+  // quniform and has no early termination; random takes any distribution.
+  const algorithm = flavour === 'sklearn' ? 'grid' : pick(['random', 'random', 'bayesian'] as const);
+  const space = (p: string) => (algorithm === 'grid' ? SEARCH_SPACES[p][0] : pick(SEARCH_SPACES[p].filter((e) => algorithm === 'random' || /type: (choice|uniform|quniform)[,}]/.test(e))));
   const lines = [
     SCHEMA_COMMENT,
     `# Hyper-parameter sweep (${flavour}) for ${team}.`,
@@ -404,21 +407,21 @@ function sweep(team: string, id: string, recent: Produced[], rnd: () => number, 
     'type: sweep',
     'step: tune',
     ...(needs.length > 0 ? [`needs: [${needs[0].name}]`] : []),
-    `description: ${grid ? 'Grid' : 'Random'} search over ${params.join(', ')}.`,
+    `description: ${algorithm === 'grid' ? 'Grid' : algorithm === 'bayesian' ? 'Bayesian' : 'Random'} search over ${params.join(', ')}.`,
     `compute: ${flavour === 'torch' ? 'gpu-cluster' : 'cpu-cluster'}`,
     'inputs:',
     ...inputs,
     'outputs:',
     '  model: {type: uri_folder}',
-    `sampling_algorithm: ${grid ? 'grid' : pick(['random', 'bayesian'])}`,
+    `sampling_algorithm: ${algorithm}`,
     'search_space:',
-    ...params.map((p) => `  ${p}: ${grid ? SEARCH_SPACES[p][0] : pick(SEARCH_SPACES[p])}`),
+    ...params.map((p) => `  ${p}: ${space(p)}`),
     'objective:',
     `  goal: ${flavour === 'torch' ? 'minimize' : 'maximize'}`,
     `  primary_metric: ${flavour === 'torch' ? 'val_loss' : 'auc'}`,
-    ...(!grid && rnd() < 0.5 ? ['early_termination: {type: bandit, slack_factor: 0.1, evaluation_interval: 2, delay_evaluation: 5}'] : []),
+    ...(algorithm === 'random' && rnd() < 0.5 ? ['early_termination: {type: bandit, slack_factor: 0.1, evaluation_interval: 2, delay_evaluation: 5}'] : []),
     'limits:',
-    `  max_total_trials: ${grid ? 8 : 20 + Math.floor(rnd() * 40)}`,
+    `  max_total_trials: ${algorithm === 'grid' ? 8 : 20 + Math.floor(rnd() * 40)}`,
     `  max_concurrent_trials: ${2 + Math.floor(rnd() * 4)}`,
     '  timeout: 14400',
     'trial:',
