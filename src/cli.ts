@@ -27,8 +27,7 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
       const result = await validatePaths(paths, { strict: opts.strict });
       const output = opts.format === 'json' ? formatJson(result) : opts.format === 'junit' ? formatJunit(result) : formatText(result, { color: io.isTTY });
       io.out(output);
-      const unreadable = result.diagnostics.some((d) => d.code === 'MLS006');
-      process.exitCode = unreadable ? EXIT.usage : result.ok ? EXIT.ok : EXIT.failed;
+      process.exitCode = result.unreadableInput ? EXIT.usage : result.ok ? EXIT.ok : EXIT.failed;
     });
 
   program

@@ -82,3 +82,17 @@ test('usage errors and unreadable input exit 2 without a stack trace', () => {
   assert.doesNotMatch(missing.stdout + missing.stderr, /\n\s+at /);
   assert.equal(mlsteps(['frobnicate']).code, 2);
 });
+
+test('a folder without mlsteps.yml, or a named file that is not text, is unreadable input: exit 2', () => {
+  const repo = makeRepo({ 'src/train.py': '', 'model.bin': '\u0000\u0001\u0002' });
+  try {
+    const folder = mlsteps(['validate', 'src'], { cwd: repo.dir });
+    assert.equal(folder.code, 2);
+    assert.match(folder.stdout, /error MLS006: no mlsteps.yml in src/);
+    const binary = mlsteps(['validate', 'model.bin'], { cwd: repo.dir });
+    assert.equal(binary.code, 2);
+    assert.match(binary.stdout, /model\.bin:1:1: error MLS003: file is binary/);
+  } finally {
+    repo.cleanup();
+  }
+});

@@ -31,7 +31,7 @@ test('the valid project has no diagnostics', async () => {
 });
 
 test('MLS001 YAML syntax error at its line', async () => {
-  await check({ [RC]: 'code: ../src\ncommand: [unclosed\n' }, [{ file: RC, line: 3, column: 1, code: 'MLS001', message: /end with a \]/ }]);
+  await check({ [RC]: 'code: ../src\ncommand: [unclosed\n' }, [{ file: RC, line: 2, column: 10, code: 'MLS001', message: /never closed/ }]);
 });
 
 test('MLS002 duplicate key at the second occurrence', async () => {
@@ -236,7 +236,7 @@ test('MLS131 paths that leave the repository, directly and through a symlink', a
 });
 
 test('MLS132 conda file that does not parse and MLS133 one without Python', async () => {
-  await check({ 'env/conda.yml': 'name: sk\ndependencies: [python=3.10\n' }, [{ file: 'env/conda.yml', line: 3, column: 1, code: 'MLS132' }]);
+  await check({ 'env/conda.yml': 'name: sk\ndependencies: [python=3.10\n' }, [{ file: 'env/conda.yml', line: 2, column: 15, code: 'MLS132', message: /never closed/ }]);
   await check({ 'env/conda.yml': 'name: sk\ndependencies:\n  - scikit-learn\n' }, [{ file: 'env/conda.yml', line: 2, column: 1, code: 'MLS133' }]);
 });
 
@@ -281,4 +281,34 @@ test('MLS143 spark job with no compute and no serverless resources', async () =>
   const spark = 'type: spark\ncode: ../src\nentry: {file: prep.py}\nenvironment: sk\n';
   await check({ 'runconfigs/spark.yml': spark }, [{ file: 'runconfigs/spark.yml', line: 1, column: 1, code: 'MLS143', hint: /spark-pool/ }]);
   await check({ 'runconfigs/spark.yml': spark + 'resources: {instance_type: standard_e4s_v3, runtime_version: "3.4"}\n' }, []);
+});
+
+test('a run configuration given on its own is checked against its project catalogs', async () => {
+  const repo = makeRepo({ ...VALID_PROJECT, 'runconfigs/other.yml': (VALID_PROJECT[RC] as string).replace('compute: cpu', 'compute: gpu') });
+  try {
+    const alone = await validatePaths(['runconfigs/train.yml'], { cwd: repo.dir });
+    assert.deepEqual(alone.diagnostics, []);
+    assert.deepEqual(alone.runConfigs, [{ name: 'train', file: 'train.yml' }]);
+    const other = await validatePaths(['runconfigs/other.yml'], { cwd: repo.dir });
+    assert.deepEqual(other.diagnostics.map((d) => [d.file, d.code]), [['other.yml', 'MLS104']]);
+  } finally {
+    repo.cleanup();
+  }
+});
+
+test('a hint lists the catalog when nothing is close, and suggests azureml: for workspace assets', async () => {
+  await check({ [RC]: (VALID_PROJECT[RC] as string).replace('compute: cpu', 'compute: big-gpu-box') }, [{ file: RC, line: 4, column: 10, code: 'MLS104', hint: /computes in the catalog: "local", "cpu", "spark-pool", "here"; .*azureml:big-gpu-box/ }]);
+});
+
+test('MLS003 for a UTF-16 file says how to fix it', async () => {
+  const utf16 = '\ufeffcode: ../src\n';
+  const repo = makeRepo(VALID_PROJECT);
+  try {
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(`${repo.dir}/runconfigs/train.yml`, Buffer.from(utf16, 'utf16le'));
+    const result = await validatePaths(['.'], { cwd: repo.dir });
+    assert.deepEqual(result.diagnostics.map((d) => [d.code, d.message, d.hint]), [['MLS003', 'file is UTF-16 text; YAML files here must be UTF-8', 'save the file with UTF-8 encoding']]);
+  } finally {
+    repo.cleanup();
+  }
 });

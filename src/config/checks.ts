@@ -103,7 +103,7 @@ class CheckContext {
     if (entry.type === 'spark') {
       this.checkSparkFiles(entry, doc, codeDir);
       if (doc.compute === undefined && !(isMapping(doc.resources) && typeof doc.resources.instance_type === 'string')) {
-        this.report(entry, '', 'value', 'MLS143', `spark job "${entry.name}" has no compute and no resources.instance_type`, `${sparkComputeHint(this.project.spec.computes)}; or set resources: {instance_type: standard_e4s_v3, runtime_version: "3.4"} for serverless Spark`);
+        this.report(entry, '', 'value', 'MLS143', `spark job "${entry.name}" has no compute and no resources.instance_type`, sparkComputeHint(this.project.spec.computes, false));
       }
     }
     if (entry.type === 'sweep') this.checkSampling(entry, doc);
@@ -178,13 +178,13 @@ class CheckContext {
     const compute = this.resolveCompute(doc.compute);
     if (compute.kind === 'unknown') {
       const names = [LOCAL_COMPUTE, ...Object.keys(this.project.spec.computes)];
-      this.report(entry, '/compute', 'value', 'MLS104', `compute "${doc.compute}" is not in the catalog`, didYouMean(doc.compute, names) ?? `add it under \`computes:\` in mlsteps.yml, or write azureml:${doc.compute} for a compute that already exists in the workspace`);
+      this.report(entry, '/compute', 'value', 'MLS104', `compute "${doc.compute}" is not in the catalog`, didYouMean(doc.compute, names, `${known('computes', names)}add it under \`computes:\` in mlsteps.yml, or write azureml:${doc.compute} for a compute that already exists in the workspace`));
       return compute;
     }
     if (compute.kind === 'catalog') {
       const isSparkCompute = compute.spec.type === 'spark' || compute.spec.type === 'synapsespark';
       if (entry.type === 'spark' && !isSparkCompute && compute.spec.type !== 'local') {
-        this.report(entry, '/compute', 'value', 'MLS140', `spark job "${entry.name}" runs on "${doc.compute}", a ${compute.spec.type} compute`, sparkComputeHint(this.project.spec.computes));
+        this.report(entry, '/compute', 'value', 'MLS140', `spark job "${entry.name}" runs on "${doc.compute}", which is not a Spark compute (type ${compute.spec.type})`, sparkComputeHint(this.project.spec.computes));
       } else if (entry.type !== 'spark' && isSparkCompute) {
         this.report(entry, '/compute', 'value', 'MLS141', `${entry.type} job "${entry.name}" runs on "${doc.compute}", a Spark compute`, 'Spark computes only run `type: spark` jobs; pick an amlcompute cluster or make this a spark job');
       }
@@ -205,7 +205,7 @@ class CheckContext {
         return;
       }
       if (!(env in this.project.spec.environments)) {
-        const hint = didYouMean(env, Object.keys(this.project.spec.environments)) ?? `add it under \`environments:\` in mlsteps.yml, or write azureml:${env}@latest for an environment registered in the workspace`;
+        const hint = didYouMean(env, Object.keys(this.project.spec.environments), `${known('environments', Object.keys(this.project.spec.environments))}add it under \`environments:\` in mlsteps.yml, or write azureml:${env}@latest for an environment registered in the workspace`);
         this.report(entry, at, 'value', 'MLS104', `environment "${env}" is not in the catalog`, hint);
       }
     } else if (isMapping(env)) {
@@ -246,7 +246,8 @@ class CheckContext {
     const check = checkPath(this.project.repoRoot, dirname(file.path), written);
     if (check.ok) return check.absolute;
     if (check.reason === 'missing') {
-      this.sink.at(file, at, 'value', 'MLS130', `${what} "${written}" does not exist`, `paths are relative to ${this.sink.rel(dirname(file.path))}/`);
+      const folder = this.sink.rel(dirname(file.path));
+      this.sink.at(file, at, 'value', 'MLS130', `${what} "${written}" does not exist`, `paths are relative to the folder of ${this.sink.rel(file.path)}${folder === '.' ? '' : ` (${folder}/)`}`);
     } else this.pathOutside(file, at, written, check.reason);
     return undefined;
   }
@@ -294,12 +295,12 @@ class CheckContext {
       const [scope, name, ...rest] = expr.body.split('.');
       if (scope === 'inputs' && name && rest.length === 0) {
         usedInputs.add(name);
-        if (!(name in inputs)) this.reportInValue(entry, commandAt, expr.text, 'MLS120', `${expr.text} is used but there is no input "${name}"`, didYouMean(name, Object.keys(inputs)) ?? `declare it under \`inputs:\``);
+        if (!(name in inputs)) this.reportInValue(entry, commandAt, expr.text, 'MLS120', `${expr.text} is used but there is no input "${name}"`, didYouMean(name, Object.keys(inputs), `declare it under \`inputs:\``));
       } else if (scope === 'outputs' && name && rest.length === 0) {
-        if (!(name in outputs)) this.reportInValue(entry, commandAt, expr.text, 'MLS123', `${expr.text} is used but there is no output "${name}"`, didYouMean(name, Object.keys(outputs)) ?? 'declare it under `outputs:`');
+        if (!(name in outputs)) this.reportInValue(entry, commandAt, expr.text, 'MLS123', `${expr.text} is used but there is no output "${name}"`, didYouMean(name, Object.keys(outputs), 'declare it under `outputs:`'));
       } else if (scope === 'search_space' && name && rest.length === 0 && entry.type === 'sweep') {
         usedParams.add(name);
-        if (!(name in searchSpace)) this.reportInValue(entry, commandAt, expr.text, 'MLS124', `${expr.text} is used but "${name}" is not in the search space`, didYouMean(name, Object.keys(searchSpace)) ?? 'add it under `search_space:`');
+        if (!(name in searchSpace)) this.reportInValue(entry, commandAt, expr.text, 'MLS124', `${expr.text} is used but "${name}" is not in the search space`, didYouMean(name, Object.keys(searchSpace), 'add it under `search_space:`'));
       } else {
         const allowed = entry.type === 'sweep' ? '${{inputs.x}}, ${{outputs.x}} and ${{search_space.x}}' : '${{inputs.x}} and ${{outputs.x}}';
         this.reportInValue(entry, commandAt, expr.text, 'MLS126', `${expr.text} is not an expression a ${entry.type} job understands`, `a ${entry.type === 'spark' ? 'spark job\'s args' : entry.type === 'sweep' ? 'trial command' : 'command'} can use ${allowed}; bind earlier steps under \`inputs:\``);
@@ -329,7 +330,7 @@ class CheckContext {
         if (typeof value.dataset === 'string') {
           const ds = this.project.spec.datasets[value.dataset];
           if (!ds) {
-            this.report(entry, at + '/dataset', 'value', 'MLS104', `dataset "${value.dataset}" is not in the catalog`, didYouMean(value.dataset, Object.keys(this.project.spec.datasets)) ?? 'add it under `datasets:` in mlsteps.yml');
+            this.report(entry, at + '/dataset', 'value', 'MLS104', `dataset "${value.dataset}" is not in the catalog`, didYouMean(value.dataset, Object.keys(this.project.spec.datasets), `${known('datasets', Object.keys(this.project.spec.datasets))}add it under \`datasets:\` in mlsteps.yml`));
           } else if (runsLocally) {
             if (typeof ds.local_path !== 'string') {
               this.report(entry, at + '/dataset', 'value', 'MLS142', `dataset "${value.dataset}" has no local_path, but "${entry.name}" runs locally`, `add \`local_path:\` to datasets.${value.dataset} in mlsteps.yml`);
@@ -342,7 +343,7 @@ class CheckContext {
           if (value.path.includes('${{')) {
             for (const expr of findExpressions(value.path)) this.checkBinding(entry, at + '/path', expr.text, expr.body, needs);
           } else if (!isRemoteReference(value.path) && !/^[a-z][a-z0-9+.-]*:/i.test(value.path)) {
-            this.checkFileRef(originOf(entry.chain, at + '/path'), at + '/path', value.path, `input "${name}"`);
+            this.checkFileRef(originOf(entry.chain, at + '/path'), at + '/path', value.path, `the path of input "${name}",`);
           }
         }
       }
@@ -359,7 +360,7 @@ class CheckContext {
     const target = this.byName.get(binding.step);
     if (!target) {
       if (this.project.unreadableNames.has(binding.step)) return;
-      this.reportInValue(entry, at, text, 'MLS125', `${text} names "${binding.step}", which is not a run configuration of this project`, didYouMean(binding.step, this.byName.keys()));
+      this.reportInValue(entry, at, text, 'MLS125', `${text} names "${binding.step}", which is not a run configuration of this project`, didYouMean(binding.step, [...this.byName.keys()].filter((n) => n !== entry.name)));
       return;
     }
     if (!needs.has(binding.step)) {
@@ -370,7 +371,7 @@ class CheckContext {
     if (!doc) return;
     if (binding.kind === 'needs-output') {
       const outputs = isMapping(doc.outputs) ? Object.keys(doc.outputs) : [];
-      if (!outputs.includes(binding.output)) this.reportInValue(entry, at, text, 'MLS125', `"${binding.step}" has no output "${binding.output}"`, didYouMean(binding.output, outputs) ?? `declare it under outputs: in ${binding.step}`);
+      if (!outputs.includes(binding.output)) this.reportInValue(entry, at, text, 'MLS125', `"${binding.step}" has no output "${binding.output}"`, didYouMean(binding.output, outputs, `declare it under outputs: in ${binding.step}`));
     } else {
       if (target.type !== 'sweep') {
         this.reportInValue(entry, at, text, 'MLS125', `${text} needs a sweep, but "${binding.step}" is a ${target.type} job`, 'only sweep steps have a best trial');
@@ -382,9 +383,16 @@ class CheckContext {
   }
 }
 
-function sparkComputeHint(computes: Record<string, ComputeSpec>): string {
+/** "the catalog has a, b; " — the names a user can pick from, when there are few enough to read. */
+function known(catalog: string, names: string[]): string {
+  if (names.length === 0) return `the project has no ${catalog}; `;
+  return names.length <= 12 ? `${catalog} in the catalog: ${names.map((n) => `"${n}"`).join(', ')}; ` : '';
+}
+
+function sparkComputeHint(computes: Record<string, ComputeSpec>, hasCompute = true): string {
   const spark = Object.entries(computes).filter(([, c]) => c.type === 'spark' || c.type === 'synapsespark').map(([n]) => n);
-  return spark.length > 0 ? `use a Spark compute: ${spark.map((n) => `"${n}"`).join(', ')}` : 'add a compute with `type: spark` to the catalog, or drop `compute` and set `resources.instance_type` for serverless Spark';
+  const serverless = `${hasCompute ? 'drop `compute` and ' : ''}set resources: {instance_type: standard_e4s_v3, runtime_version: "3.4"} for serverless Spark`;
+  return spark.length > 0 ? `use a Spark compute (${spark.map((n) => `"${n}"`).join(', ')}), or ${serverless}` : `add a compute with \`type: spark\` to the catalog, or ${serverless}`;
 }
 
 /** Finds `needle` in the file's text at or after a position; returns its position. */

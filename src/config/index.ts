@@ -25,24 +25,34 @@ const PROJECT_FILE_NAMES = [PROJECT_FILE_NAME, 'mlsteps.yaml'];
  * files, or run configuration files (`.yml`, `.yaml`, SDK v1 `.runconfig`) checked on their own.
  */
 export async function validatePaths(paths: readonly string[], options: ValidateOptions = {}): Promise<ValidationResult> {
-  const { projects, sink } = loadPaths(paths, options);
+  const { projects, sink, unreadable } = loadPaths(paths, options);
   const runConfigs: ValidationResult['runConfigs'] = [];
   const files = new Set<string>();
-  for (const { project, hasProjectFile } of projects) {
+  // Run configurations of a project that were not asked for: their findings are not reported.
+  const notAskedFor = new Set<string>();
+  for (const { project, hasProjectFile, only } of projects) {
     options.abortSignal?.throwIfAborted();
     checkProject(project, sink, { hasProjectFile });
-    for (const f of project.files) files.add(sink.rel(f));
-    for (const rc of project.runConfigs) runConfigs.push({ name: rc.name, file: sink.rel(rc.file.path) });
+    const selected = only ? project.runConfigs.filter((rc) => only.has(rc.file.path)) : project.runConfigs;
+    const needed = new Set(selected.flatMap((rc) => rc.chain.map((f) => f.path)));
+    for (const rc of project.runConfigs) if (!needed.has(rc.file.path)) notAskedFor.add(sink.rel(rc.file.path));
+    for (const f of project.files) if (!notAskedFor.has(sink.rel(f))) files.add(sink.rel(f));
+    for (const rc of selected) runConfigs.push({ name: rc.name, file: sink.rel(rc.file.path) });
   }
-  const diagnostics = sink.sorted();
-  for (const d of diagnostics) files.add(d.file);
+  const diagnostics = sink.sorted().filter((d) => !notAskedFor.has(d.file));
+  for (const d of diagnostics) if (d.code !== 'MLS006') files.add(d.file);
   const failing = diagnostics.some((d) => d.severity === 'error' || (options.strict && d.severity === 'warning'));
-  return { ok: !failing, base: sink.base, files: [...files].sort(), diagnostics, runConfigs };
+  const result: ValidationResult = { ok: !failing, base: sink.base, files: [...files].sort(), diagnostics, runConfigs };
+  if (unreadable) result.unreadableInput = true;
+  return result;
 }
 
 export interface LoadedPaths {
   sink: DiagnosticSink;
-  projects: { project: LoadedProject; hasProjectFile: boolean }[];
+  /** `only`: the run configuration files asked for, when single files of a project were given. */
+  projects: { project: LoadedProject; hasProjectFile: boolean; only?: Set<string> }[];
+  /** A path given on the command line does not exist or cannot be read as text. */
+  unreadable: boolean;
 }
 
 /** Reads what the paths name, reporting unreadable input as diagnostics; shared by validate and plan. */
@@ -53,29 +63,58 @@ export function loadPaths(paths: readonly string[], options: ValidateOptions = {
   const sink = new DiagnosticSink(base);
   const projects: LoadedPaths['projects'] = [];
   const loneFiles: string[] = [];
-  for (const target of targets) {
+  const filesOfProjects = new Map<string, string[]>();
+  let unreadable = false;
+  const given = paths.length > 0 ? paths : ['.'];
+  targets.forEach((target, i) => {
     options.abortSignal?.throwIfAborted();
     if (!existsSync(target)) {
-      sink.atPosition(target, { line: 1, column: 1 }, 'MLS006', `${sink.rel(target)} does not exist`);
-      continue;
+      sink.atPosition(target, { line: 1, column: 1 }, 'MLS006', `${given[i]} does not exist`);
+      unreadable = true;
+      return;
     }
     if (isDirectory(target)) {
       const projectFile = PROJECT_FILE_NAMES.map((n) => join(target, n)).find((p) => existsSync(p));
       if (!projectFile) {
-        sink.atPosition(join(target, PROJECT_FILE_NAME), { line: 1, column: 1 }, 'MLS006', `no ${PROJECT_FILE_NAME} in ${sink.rel(target)}`, 'pass a run configuration file, or create mlsteps.yml (see samples/credit-risk/mlsteps.yml)');
-        continue;
+        sink.atPosition(join(target, PROJECT_FILE_NAME), { line: 1, column: 1 }, 'MLS006', `no ${PROJECT_FILE_NAME} in ${given[i]}`, 'pass run configuration files, or create mlsteps.yml with `runconfigs: [runconfigs/*.yml]` and the catalogs your run configurations use');
+        unreadable = true;
+        return;
       }
       projects.push({ project: loadProject(projectFile, findRepoRoot(target), sink), hasProjectFile: true });
     } else if (PROJECT_FILE_NAMES.includes(basename(target))) {
       projects.push({ project: loadProject(target, findRepoRoot(dirname(target)), sink), hasProjectFile: true });
     } else {
-      loneFiles.push(target);
+      // A run configuration of a project is checked against that project's catalogs.
+      const projectFile = enclosingProjectFile(target);
+      if (projectFile) filesOfProjects.set(projectFile, [...(filesOfProjects.get(projectFile) ?? []), target]);
+      else loneFiles.push(target);
     }
+  });
+  for (const [projectFile, files] of filesOfProjects) {
+    const project = loadProject(projectFile, findRepoRoot(dirname(projectFile)), sink);
+    const members = new Set(project.files);
+    const inProject = files.filter((f) => members.has(f));
+    loneFiles.push(...files.filter((f) => !members.has(f)));
+    if (inProject.length > 0) projects.push({ project, hasProjectFile: true, only: new Set(inProject) });
   }
   if (loneFiles.length > 0) {
-    projects.push({ project: loadLoneRunConfigs(loneFiles, findRepoRoot(dirname(loneFiles[0])), sink), hasProjectFile: false });
+    const lone = loadLoneRunConfigs(loneFiles, findRepoRoot(dirname(loneFiles[0])), sink);
+    projects.push({ project: lone, hasProjectFile: false });
   }
-  return { sink, projects };
+  // A file named on the command line that cannot be read as text is unreadable input, not a finding.
+  const named = new Set(targets.map((t) => sink.rel(t)));
+  if (sink.list.some((d) => d.code === 'MLS003' && named.has(d.file))) unreadable = true;
+  return { sink, projects, unreadable };
+}
+
+/** The mlsteps.yml of the nearest folder above a run configuration, up to its repository's root. */
+function enclosingProjectFile(file: string): string | undefined {
+  const repoRoot = findRepoRoot(dirname(file));
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    const found = PROJECT_FILE_NAMES.map((n) => join(dir, n)).find((p) => existsSync(p));
+    if (found) return found;
+    if (dir === repoRoot || dirname(dir) === dir) return undefined;
+  }
 }
 
 function isDirectory(p: string): boolean {

@@ -218,7 +218,7 @@ function resolveExtends(entries: RunConfigEntry[], sink: DiagnosticSink): void {
     const type = entry.merged.type ?? 'command';
     if (type !== 'command' && type !== 'sweep' && type !== 'spark') {
       const from = originOf(entry.chain, '/type');
-      sink.at(from, '/type', 'value', 'MLS103', `job type "${String(type)}" is not supported`, didYouMean(String(type), ['command', 'sweep', 'spark']) ?? 'mlsteps runs command, sweep and spark jobs');
+      sink.at(from, '/type', 'value', 'MLS103', `job type "${String(type)}" is not supported`, didYouMean(String(type), ['command', 'sweep', 'spark'], 'mlsteps runs command, sweep and spark jobs'));
       continue;
     }
     entry.type = type;

@@ -74,6 +74,11 @@ const SUMMARY_KEYWORDS = new Set(['oneOf', 'anyOf', 'if', 'not', 'allOf', 'then'
 export function translate(errors: ErrorObject[], data: unknown): SchemaProblem[] {
   // Errors inside `propertyNames` repeat what the propertyNames error itself says.
   const specific = errors.filter((e) => !SUMMARY_KEYWORDS.has(e.keyword) && (e as { propertyName?: string }).propertyName === undefined);
+  const namePatterns = new Map<string, string>();
+  for (const e of errors) {
+    const name = (e as { propertyName?: string }).propertyName;
+    if (name !== undefined && e.keyword === 'pattern') namePatterns.set(name, String((e.params as { pattern: string }).pattern));
+  }
   const out: SchemaProblem[] = [];
   // Alternatives that each require a different key: one finding naming them all.
   const alternativesRequired = new Map<string, Set<string>>();
@@ -145,7 +150,7 @@ export function translate(errors: ErrorObject[], data: unknown): SchemaProblem[]
   for (const e of kept) {
     if (e.keyword === 'enum' || e.keyword === 'const') continue;
     if (e.keyword === 'required' && (alternativesRequired.get(e.instancePath)?.size ?? 0) > 1 && /\/(anyOf|oneOf)\//.test(e.schemaPath)) continue;
-    const problem = translateOne(e, data);
+    const problem = translateOne(e, data, namePatterns);
     const key = `${problem.code}|${problem.at}|${problem.message}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -158,7 +163,7 @@ export function translate(errors: ErrorObject[], data: unknown): SchemaProblem[]
   return out;
 }
 
-function translateOne(e: ErrorObject, data: unknown): SchemaProblem {
+function translateOne(e: ErrorObject, data: unknown, namePatterns: Map<string, string>): SchemaProblem {
   const params = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case 'additionalProperties': {
@@ -173,15 +178,34 @@ function translateOne(e: ErrorObject, data: unknown): SchemaProblem {
     }
     case 'propertyNames': {
       const name = String(params.propertyName);
-      const pattern = (e.schema as { pattern?: string } | undefined)?.pattern;
+      const pattern = (e.schema as { pattern?: string } | undefined)?.pattern ?? namePatterns.get(name);
       return { code: 'MLS106', message: `"${name}" is not a valid name in ${describe(e.instancePath)}`, hint: namePatternHint(pattern), at: e.instancePath + pointer([name]), prefer: 'key' };
     }
-    case 'pattern':
-      return { code: 'MLS106', message: `${describe(e.instancePath)} is ${JSON.stringify(valueAt(data, e.instancePath))}, which does not match the expected form`, hint: hintFor(e), at: e.instancePath, prefer: 'value' };
+    case 'pattern': {
+      const rule = PATTERN_RULES[String(params.pattern)];
+      const example = hintFor(e);
+      return {
+        code: 'MLS106',
+        message: `${describe(e.instancePath)} is ${JSON.stringify(valueAt(data, e.instancePath))}, which ${rule ? `is not ${rule.what}` : 'does not match the expected form'}`,
+        hint: rule ? `${rule.rule}${example ? `; ${example}` : ''}` : `it must match ${String(params.pattern)}${example ? `; ${example}` : ''}`,
+        at: e.instancePath,
+        prefer: 'value',
+      };
+    }
     default:
       return { code: 'MLS106', message: `${describe(e.instancePath)} ${e.message ?? 'is invalid'}`, hint: hintFor(e), at: e.instancePath, prefer: 'value' };
   }
 }
+
+/** Plain words for the schemas' patterns, so a user reads the rule rather than a regular expression. */
+const PATTERN_RULES: Record<string, { what: string; rule: string }> = {
+  '^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$': { what: 'a valid run configuration name', rule: 'use letters, digits, "_", "-" and "." (no spaces), starting with a letter or digit' },
+  '^[a-z][a-z0-9_-]*$': { what: 'a valid step name', rule: 'use lower-case letters, digits, "_" and "-", starting with a letter, e.g. prep, train' },
+  '^[A-Za-z0-9][A-Za-z0-9_-]{2,32}$': { what: 'a valid workspace name', rule: 'Azure ML workspace names have 3 to 33 letters, digits, "_" or "-", starting with a letter or digit' },
+  '^[-\\w._()]{1,90}$': { what: 'a valid resource group name', rule: 'resource group names have 1 to 90 letters, digits, "_", "-", ".", "(" or ")"' },
+  '^\\$\\{\\{\\s*[^{}]+?\\s*\\}\\}$': { what: 'a single ${{…}} expression', rule: 'write one expression such as ${{needs.prep.outputs.data}}' },
+  '^/subscriptions/': { what: 'an Azure resource id', rule: 'a resource id starts with /subscriptions/' },
+};
 
 function namePatternHint(pattern: string | undefined): string {
   if (pattern === '^[A-Za-z_][A-Za-z0-9_]*$') return 'names start with a letter or "_" and use only letters, digits and "_" (they become ${{inputs.NAME}})';

@@ -71,7 +71,13 @@ export function parseYaml(path: string, bytes: Uint8Array): YamlFile {
   }
   const text = decodeText(bytes);
   if (text === undefined) {
-    file.problems.push({ code: 'MLS003', message: 'file is not UTF-8 text (binary content)', at: start });
+    const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
+    file.problems.push({
+      code: 'MLS003',
+      message: utf16 ? 'file is UTF-16 text; YAML files here must be UTF-8' : bytes.includes(0) ? 'file is binary, not YAML text' : 'file is not valid UTF-8 text',
+      hint: 'save the file with UTF-8 encoding',
+      at: start,
+    });
     return file;
   }
   file.text = text;
@@ -93,13 +99,32 @@ export function parseYaml(path: string, bytes: Uint8Array): YamlFile {
     if (err.code !== 'DUPLICATE_KEY' && syntaxErrors++ > 0) continue;
     let message = err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
     let code: DiagnosticCode = err.code === 'DUPLICATE_KEY' ? 'MLS002' : 'MLS001';
-    if (code === 'MLS002') message = 'duplicate key: ' + message;
+    let hint = SYNTAX_HINTS[err.code];
+    let at = posAt(err.pos[0]);
+    if (code === 'MLS002') {
+      const key = text.slice(err.pos[0], err.pos[1]).trim() || text.slice(err.pos[0]).split(/[:\n]/)[0].trim();
+      message = `duplicate key "${key}"`;
+      hint = 'a key may appear once in a mapping, and YAML would silently keep only one of the values; remove or merge the other';
+    } else if (/end with a [\]}]/.test(message)) {
+      // The parser notices at the end of the file; the user needs the bracket that was never closed.
+      const opener = unclosedBracket(text);
+      if (opener !== undefined) {
+        at = posAt(opener);
+        message = `this ${text[opener] === '[' ? '[' : '{'} is never closed`;
+        hint = `close it with ${text[opener] === '[' ? ']' : '}'} (a "${text[opener]}" inside a value needs quotes)`;
+      }
+    }
     // The parser gives up on pathological nesting with a stack overflow; say what it means.
     if (/call stack/i.test(message)) {
       code = 'MLS004';
       message = `document nests too deeply to parse (the limit is ${MAX_DEPTH} levels)`;
     }
-    file.problems.push({ code, message, at: posAt(err.pos[0]) });
+    file.problems.push({ code, message, hint, at });
+  }
+  // Warnings are YAML the parser accepted but read differently from what was meant (an unknown
+  // `!tag` silently drops the tag, a mapping used as a key is stringified): treat them as errors.
+  for (const warning of doc.warnings) {
+    file.problems.push({ code: 'MLS001', message: warning.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''), hint: SYNTAX_HINTS[warning.code], at: posAt(warning.pos[0]) });
   }
   if (file.problems.length > 0) return file;
 
@@ -121,6 +146,36 @@ export function parseYaml(path: string, bytes: Uint8Array): YamlFile {
   }
   indexLocations(doc.contents, '', file.locations, posAt);
   return file;
+}
+
+const SYNTAX_HINTS: Record<string, string> = {
+  TAB_AS_INDENT: 'YAML indents with spaces, never tabs',
+  BLOCK_AS_IMPLICIT_KEY: 'a value containing ": " must be quoted, e.g. "a: b"',
+  MULTILINE_IMPLICIT_KEY: 'a key must fit on one line; check for a missing ":" on the line before',
+  BAD_INDENT: 'check the indentation: items of one mapping or list line up exactly',
+  MISSING_CHAR: 'a quote or bracket is not closed',
+  TAG_RESOLVE_FAILED: 'remove the "!tag"; run configurations use plain YAML values',
+  BAD_ALIAS: 'an alias (*name) must refer to an anchor (&name) defined before it',
+  UNEXPECTED_TOKEN: 'check the punctuation near this position; values with ":", "#", "{" or "[" need quotes',
+};
+
+/** Offset of the first "[" or "{" that is never closed, ignoring quoted text and comments. */
+function unclosedBracket(text: string): number | undefined {
+  const stack: number[] = [];
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = undefined;
+      else if (c === '\n' && stack.length === 0) quote = undefined;
+    } else if (c === '"' || (c === "'" && stack.length > 0)) quote = c;
+    else if (c === '#' && (i === 0 || /\s/.test(text[i - 1]))) {
+      while (i < text.length && text[i] !== '\n') i++;
+    } else if (c === '[' || c === '{') stack.push(i);
+    else if ((c === ']' || c === '}') && stack.length > 0) stack.pop();
+  }
+  return stack[0];
 }
 
 /** Iterative, so a hostile document cannot overflow the stack before it is refused. */

@@ -23,4 +23,6 @@ export interface ValidationResult {
   diagnostics: Diagnostic[];
   /** Every run configuration found, for per-run-config reports (JUnit: one test case each). */
   runConfigs: { name: string; file: string }[];
+  /** A path given to validate does not exist or is not text: exit code 2, not 1. */
+  unreadableInput?: boolean;
 }

@@ -36,10 +36,15 @@ export function closest(input: string, candidates: Iterable<string>): string | u
   return bestScore <= limit ? best : undefined;
 }
 
-export function didYouMean(input: string, candidates: Iterable<string>): string | undefined {
+/**
+ * A hint for a name that is not one of `candidates`: the close match when there is one, else
+ * `otherwise` (what to do about a genuinely new name), else the short list of valid names.
+ */
+export function didYouMean(input: string, candidates: Iterable<string>, otherwise?: string): string | undefined {
   const list = [...candidates];
   const match = closest(input, list);
   if (match !== undefined) return `did you mean "${match}"?`;
+  if (otherwise !== undefined) return otherwise;
   if (list.length > 0 && list.length <= 12) return `expected one of: ${list.map((c) => `"${c}"`).join(', ')}`;
   return undefined;
 }
