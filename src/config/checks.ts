@@ -295,12 +295,12 @@ class CheckContext {
       const [scope, name, ...rest] = expr.body.split('.');
       if (scope === 'inputs' && name && rest.length === 0) {
         usedInputs.add(name);
-        if (!(name in inputs)) this.reportInValue(entry, commandAt, expr.text, 'MLS120', `${expr.text} is used but there is no input "${name}"`, didYouMean(name, Object.keys(inputs), `declare it under \`inputs:\``));
+        if (!(name in inputs)) this.reportInValue(entry, commandAt, expr.text, 'MLS120', `${expr.text} is used but there is no input "${name}"`, didYouMean(name, Object.keys(inputs), `${declared('inputs', Object.keys(inputs))}declare it under \`inputs:\``));
       } else if (scope === 'outputs' && name && rest.length === 0) {
-        if (!(name in outputs)) this.reportInValue(entry, commandAt, expr.text, 'MLS123', `${expr.text} is used but there is no output "${name}"`, didYouMean(name, Object.keys(outputs), 'declare it under `outputs:`'));
+        if (!(name in outputs)) this.reportInValue(entry, commandAt, expr.text, 'MLS123', `${expr.text} is used but there is no output "${name}"`, didYouMean(name, Object.keys(outputs), `${declared('outputs', Object.keys(outputs))}declare it under \`outputs:\``));
       } else if (scope === 'search_space' && name && rest.length === 0 && entry.type === 'sweep') {
         usedParams.add(name);
-        if (!(name in searchSpace)) this.reportInValue(entry, commandAt, expr.text, 'MLS124', `${expr.text} is used but "${name}" is not in the search space`, didYouMean(name, Object.keys(searchSpace), 'add it under `search_space:`'));
+        if (!(name in searchSpace)) this.reportInValue(entry, commandAt, expr.text, 'MLS124', `${expr.text} is used but "${name}" is not in the search space`, didYouMean(name, Object.keys(searchSpace), `${declared('search-space parameters', Object.keys(searchSpace))}add it under \`search_space:\``));
       } else {
         const allowed = entry.type === 'sweep' ? '${{inputs.x}}, ${{outputs.x}} and ${{search_space.x}}' : '${{inputs.x}} and ${{outputs.x}}';
         this.reportInValue(entry, commandAt, expr.text, 'MLS126', `${expr.text} is not an expression a ${entry.type} job understands`, `a ${entry.type === 'spark' ? 'spark job\'s args' : entry.type === 'sweep' ? 'trial command' : 'command'} can use ${allowed}; bind earlier steps under \`inputs:\``);
@@ -381,6 +381,11 @@ class CheckContext {
       if (!params.includes(binding.parameter)) this.reportInValue(entry, at, text, 'MLS125', `"${binding.step}" has no search-space parameter "${binding.parameter}"`, didYouMean(binding.parameter, params));
     }
   }
+}
+
+/** "declared inputs: a, b; " — what the expression could have meant. */
+function declared(what: string, names: string[]): string {
+  return names.length > 0 && names.length <= 12 ? `declared ${what}: ${names.map((n) => `"${n}"`).join(', ')}; ` : '';
 }
 
 /** "the catalog has a, b; " — the names a user can pick from, when there are few enough to read. */

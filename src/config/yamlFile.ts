@@ -102,9 +102,10 @@ export function parseYaml(path: string, bytes: Uint8Array): YamlFile {
     let hint = SYNTAX_HINTS[err.code];
     let at = posAt(err.pos[0]);
     if (code === 'MLS002') {
-      const key = text.slice(err.pos[0], err.pos[1]).trim() || text.slice(err.pos[0]).split(/[:\n]/)[0].trim();
-      message = `duplicate key "${key}"`;
-      hint = 'a key may appear once in a mapping, and YAML would silently keep only one of the values; remove or merge the other';
+      const key = text.slice(err.pos[0]).split('\n')[0].replace(/^(["'])(.*?)\1\s*:.*$|^([^:]*?)\s*:.*$/, '$2$3').trim();
+      const first = firstOccurrence(text, key, at);
+      message = `duplicate key "${key}"${first ? ` (first on line ${first})` : ''}`;
+      hint = 'a key may appear once in a mapping, and YAML would keep only one of the values; remove or merge the other';
     } else if (/end with a [\]}]/.test(message)) {
       // The parser notices at the end of the file; the user needs the bracket that was never closed.
       const opener = unclosedBracket(text);
@@ -158,6 +159,20 @@ const SYNTAX_HINTS: Record<string, string> = {
   BAD_ALIAS: 'an alias (*name) must refer to an anchor (&name) defined before it',
   UNEXPECTED_TOKEN: 'check the punctuation near this position; values with ":", "#", "{" or "[" need quotes',
 };
+
+/** The line where a key first appears at the same indentation, above a duplicate. */
+function firstOccurrence(text: string, key: string, duplicate: Position): number | undefined {
+  const lines = text.split('\n');
+  const indent = duplicate.column - 1;
+  for (let i = duplicate.line - 2; i >= 0; i--) {
+    const line = lines[i];
+    const lead = line.length - line.trimStart().length;
+    if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
+    if (lead < indent) return undefined;
+    if (lead === indent && new RegExp(`^\\s*["']?${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}["']?\\s*:`).test(line)) return i + 1;
+  }
+  return undefined;
+}
 
 /** Offset of the first "[" or "{" that is never closed, ignoring quoted text and comments. */
 function unclosedBracket(text: string): number | undefined {
