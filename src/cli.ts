@@ -55,6 +55,11 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // `mlsteps validate | head` closes the pipe early: stop quietly, as other command-line tools do.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    throw err;
+  });
   const program = buildCli({ out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), isTTY: process.stdout.isTTY });
   try {
     await program.parseAsync(argv);

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { mlsteps } from './helpers/cli';
+import { CLI, mlsteps } from './helpers/cli';
+import { generateProject } from '../bench/generate';
 import { makeRepo, VALID_PROJECT } from './helpers/project';
 
 const BROKEN = { 'runconfigs/train.yml': (VALID_PROJECT['runconfigs/train.yml'] as string).replace('compute: cpu', 'compute: gpu') };
@@ -94,5 +97,18 @@ test('a folder without mlsteps.yml, or a named file that is not text, is unreada
     assert.match(binary.stdout, /model\.bin:1:1: error MLS003: file is binary/);
   } finally {
     repo.cleanup();
+  }
+});
+
+test('output piped into a reader that stops early (| head) ends quietly, without a stack trace', () => {
+  const project = generateProject(1500); // JUnit output well over a 64 KiB pipe buffer
+  try {
+    const errors = `${project.dir}/stderr.txt`;
+    const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+    const r = spawnSync('sh', ['-c', `${q(process.execPath)} ${q(CLI)} validate --format junit ${q(project.dir)} 2>${q(errors)} | head -c 100 >/dev/null`], { encoding: 'utf8' });
+    assert.equal(r.status, 0);
+    assert.equal(readFileSync(errors, 'utf8'), '');
+  } finally {
+    project.cleanup();
   }
 });

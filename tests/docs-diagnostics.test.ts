@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DIAGNOSTIC_CODES, type DiagnosticCode } from '../src/model/codes';
 
@@ -71,4 +73,17 @@ test('each section states the severity from codes.ts', () => {
     if (stated !== severity) wrong.push(`${h.code}: codes.ts says ${severity}, the doc says ${stated ?? 'nothing'}`);
   }
   assert.deepEqual(wrong, []);
+});
+
+test('every output pasted in docs/diagnostics.md is what mlsteps prints today', { timeout: 180_000 }, () => {
+  // Re-renders the doc (scripts/docs-diagnostics runs the built CLI on each example) and compares.
+  const dir = mkdtempSync(join(tmpdir(), 'mlsteps-doc-'));
+  try {
+    const out = join(dir, 'diagnostics.md');
+    const r = spawnSync(process.execPath, [join(__dirname, '..', 'scripts', 'docs-diagnostics', 'render.mjs')], { env: { ...process.env, DIAGNOSTICS_DOC_OUT: out }, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.equal(readFileSync(out, 'utf8'), doc, 'docs/diagnostics.md is out of date: run `npm run docs:diagnostics`');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

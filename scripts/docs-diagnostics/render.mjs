@@ -214,9 +214,11 @@ const doc = out.join('').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
 // Internal links must resolve.
 const anchors = new Set([...doc.matchAll(/^#{1,6} (.+)$/gm)].map((m) => slug(m[1].replace(/`/g, ''))));
 for (const m of doc.matchAll(/\]\(#([^)]+)\)/g)) if (!anchors.has(m[1])) problems.push('broken link #' + m[1]);
-writeFileSync(join(PROJECT, 'docs/diagnostics.md'), doc);
+// DIAGNOSTICS_DOC_OUT lets a test render elsewhere and compare with the committed doc.
+const target = process.env.DIAGNOSTICS_DOC_OUT ?? join(PROJECT, 'docs/diagnostics.md');
+writeFileSync(target, doc);
 rmSync(CASES_ROOT, { recursive: true, force: true });
-console.log(problems.length ? 'PROBLEMS:\n' + problems.join('\n') : `wrote docs/diagnostics.md (${doc.length} characters)`);
+console.log(problems.length ? 'PROBLEMS:\n' + problems.join('\n') : `wrote ${target} (${doc.length} characters)`);
 if (problems.length) process.exitCode = 1;
 
 function spawnImport(dir, file) {

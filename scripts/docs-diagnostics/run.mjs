@@ -6,7 +6,7 @@ import { BASE, CASES } from './cases.mjs';
 
 export const PROJECT = join(import.meta.dirname, '..', '..');
 /** Throwaway projects for the examples; each has a `.git` folder, so it is its own repository. */
-export const CASES_ROOT = join(tmpdir(), 'mlsteps-docs-cases');
+export const CASES_ROOT = join(tmpdir(), `mlsteps-docs-cases-${process.pid}`);
 
 const CLI = join(PROJECT, 'bin/mlsteps.js');
 const ROOT = CASES_ROOT;

@@ -58,30 +58,36 @@ export interface LoadedPaths {
 /** Reads what the paths name, reporting unreadable input as diagnostics; shared by validate and plan. */
 export function loadPaths(paths: readonly string[], options: ValidateOptions = {}): LoadedPaths {
   const cwd = resolve(options.cwd ?? process.cwd());
-  const targets = (paths.length > 0 ? paths : ['.']).map((p) => resolve(cwd, p));
+  // The same path twice (or a folder and its mlsteps.yml) is one project, validated once.
+  const given = [...new Map((paths.length > 0 ? paths : ['.']).map((p) => [resolve(cwd, p), p] as const)).entries()];
+  const targets = given.map(([abs]) => abs);
   const base = targets.length === 1 && existsSync(targets[0]) ? (isDirectory(targets[0]) ? targets[0] : dirname(targets[0])) : cwd;
   const sink = new DiagnosticSink(base);
   const projects: LoadedPaths['projects'] = [];
   const loneFiles: string[] = [];
   const filesOfProjects = new Map<string, string[]>();
   let unreadable = false;
-  const given = paths.length > 0 ? paths : ['.'];
+  const loaded = new Set<string>();
   targets.forEach((target, i) => {
     options.abortSignal?.throwIfAborted();
     if (!existsSync(target)) {
-      sink.atPosition(target, { line: 1, column: 1 }, 'MLS006', `${given[i]} does not exist`);
+      sink.atPosition(target, { line: 1, column: 1 }, 'MLS006', `${given[i][1]} does not exist`);
       unreadable = true;
       return;
     }
     if (isDirectory(target)) {
       const projectFile = PROJECT_FILE_NAMES.map((n) => join(target, n)).find((p) => existsSync(p));
+      if (projectFile && loaded.has(projectFile)) return;
+      if (projectFile) loaded.add(projectFile);
       if (!projectFile) {
-        sink.atPosition(join(target, PROJECT_FILE_NAME), { line: 1, column: 1 }, 'MLS006', `no ${PROJECT_FILE_NAME} in ${given[i]}`, 'pass run configuration files, or create mlsteps.yml with `runconfigs: [runconfigs/*.yml]` and the catalogs your run configurations use');
+        sink.atPosition(join(target, PROJECT_FILE_NAME), { line: 1, column: 1 }, 'MLS006', `no ${PROJECT_FILE_NAME} in ${given[i][1]}`, 'pass run configuration files, or create mlsteps.yml with `runconfigs: [runconfigs/*.yml]` and the catalogs your run configurations use');
         unreadable = true;
         return;
       }
       projects.push({ project: loadProject(projectFile, findRepoRoot(target), sink), hasProjectFile: true });
     } else if (PROJECT_FILE_NAMES.includes(basename(target))) {
+      if (loaded.has(target)) return;
+      loaded.add(target);
       projects.push({ project: loadProject(target, findRepoRoot(dirname(target)), sink), hasProjectFile: true });
     } else {
       // A run configuration of a project is checked against that project's catalogs.
