@@ -9,7 +9,7 @@ import type { DiagnosticSink } from './diagnostics';
 import { findExpressions, parseBinding, scriptsInCommand } from './expressions';
 import { isMapping, originOf } from './extends';
 import { readYamlFile, type LoadedProject, type RunConfigEntry } from './load';
-import { checkPath, isInside, isRemoteReference, realRoot } from './paths';
+import { checkPath, isInside, isRemoteReference, onRunStart, realRoot } from './paths';
 import { locate, pointer, type Position, type YamlFile } from './yamlFile';
 
 /** The meaning checks of DESIGN §5.1 that a schema cannot express. */
@@ -412,6 +412,7 @@ function findAfter(file: YamlFile, start: Position, needle: string): Position | 
 }
 
 const escapeCache = new Map<string, string | null>();
+onRunStart(() => escapeCache.clear());
 const MAX_WALK = 50_000;
 
 /** The first symlink under a code folder that resolves outside the repository, if any. */

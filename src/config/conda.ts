@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { parseYaml } from './yamlFile';
 import { isMapping } from './extends';
+import { onRunStart } from './paths';
 
 export type CondaProblem = { code: 'MLS132' | 'MLS133' | 'MLS003'; message: string; hint?: string; line: number; column: number };
 
 const cache = new Map<string, CondaProblem | null>();
+onRunStart(() => cache.clear());
 
 /** Checks a conda environment file parses and pins a Python (Azure ML builds fail without one). */
 export function checkCondaFile(absPath: string): CondaProblem | undefined {

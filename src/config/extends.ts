@@ -26,7 +26,25 @@ export function deepMerge(base: Mapping, child: Mapping): Mapping {
  * that wrote the list.
  */
 export function originOf(chain: readonly YamlFile[], at: string): YamlFile {
-  for (const file of chain) if (file.locations.has(at)) return file;
+  if (chain.length === 1) return chain[0];
+  for (const file of chain) if (hasValueAt(file.data, at)) return file;
   const parent = at.slice(0, at.lastIndexOf('/'));
   return at === '' ? chain[0] : originOf(chain, parent);
+}
+
+/** Whether a document sets a value (null included) at a JSON pointer. */
+function hasValueAt(data: unknown, at: string): boolean {
+  if (at === '') return true;
+  let cur: unknown = data;
+  for (const raw of at.slice(1).split('/')) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(cur)) {
+      if (!/^\d+$/.test(key) || Number(key) >= cur.length) return false;
+      cur = cur[Number(key)];
+    } else if (isMapping(cur)) {
+      if (!Object.prototype.hasOwnProperty.call(cur, key)) return false;
+      cur = cur[key];
+    } else return false;
+  }
+  return true;
 }

@@ -5,7 +5,7 @@ import { PROJECT_FILE_NAME } from '../model/project';
 import { checkProject } from './checks';
 import { DiagnosticSink } from './diagnostics';
 import { loadLoneRunConfigs, loadProject, type LoadedProject } from './load';
-import { findRepoRoot } from './paths';
+import { findRepoRoot, startRun } from './paths';
 
 export { loadProject, loadLoneRunConfigs } from './load';
 export type { LoadedProject, RunConfigEntry } from './load';
@@ -57,6 +57,7 @@ export interface LoadedPaths {
 
 /** Reads what the paths name, reporting unreadable input as diagnostics; shared by validate and plan. */
 export function loadPaths(paths: readonly string[], options: ValidateOptions = {}): LoadedPaths {
+  startRun();
   const cwd = resolve(options.cwd ?? process.cwd());
   // The same path twice (or a folder and its mlsteps.yml) is one project, validated once.
   const given = [...new Map((paths.length > 0 ? paths : ['.']).map((p) => [resolve(cwd, p), p] as const)).entries()];

@@ -28,14 +28,42 @@ export type PathCheck =
 export function checkPath(repoRoot: string, fromDir: string, written: string): PathCheck {
   const absolute = resolve(fromDir, written);
   if (!isInside(repoRoot, absolute)) return { ok: false, reason: 'outside', absolute };
-  let realPath: string;
+  const found = lookup(absolute);
+  if (!found) return { ok: false, reason: 'missing', absolute };
+  if (!isInside(realRoot(repoRoot), found.realPath)) return { ok: false, reason: 'symlink-outside', absolute, realPath: found.realPath };
+  return { ok: true, absolute, isDirectory: found.isDirectory };
+}
+
+/**
+ * What the file system says about a path, remembered for one validation run: a thousand run
+ * configurations name the same code folder and conda file, and each look-up costs an lstat per
+ * path component. validatePaths clears it, so a long-lived process sees changes between runs.
+ */
+const lookups = new Map<string, { realPath: string; isDirectory: boolean } | null>();
+
+function lookup(absolute: string): { realPath: string; isDirectory: boolean } | undefined {
+  const cached = lookups.get(absolute);
+  if (cached !== undefined) return cached ?? undefined;
   try {
-    realPath = realpathSync(absolute);
+    const realPath = realpathSync.native(absolute);
+    const entry = { realPath, isDirectory: statSync(realPath).isDirectory() };
+    lookups.set(absolute, entry);
+    return entry;
   } catch {
-    return { ok: false, reason: 'missing', absolute };
+    lookups.set(absolute, null);
+    return undefined;
   }
-  if (!isInside(realRoot(repoRoot), realPath)) return { ok: false, reason: 'symlink-outside', absolute, realPath };
-  return { ok: true, absolute, isDirectory: statSync(realPath).isDirectory() };
+}
+
+const clearers: (() => void)[] = [() => lookups.clear(), () => realRoots.clear()];
+
+/** Registers a cache of file-system facts that must not outlive one validation run. */
+export function onRunStart(clear: () => void): void {
+  clearers.push(clear);
+}
+
+export function startRun(): void {
+  for (const clear of clearers) clear();
 }
 
 const realRoots = new Map<string, string>();

@@ -145,7 +145,18 @@ export function parseYaml(path: string, bytes: Uint8Array): YamlFile {
     });
     return file;
   }
-  indexLocations(doc.contents, '', file.locations, posAt);
+  // Positions are needed only for files with findings: index them on first use.
+  let index: Map<string, Location> | undefined;
+  Object.defineProperty(file, 'locations', {
+    get: () => {
+      if (!index) {
+        index = new Map();
+        indexLocations(doc.contents, '', index, posAt);
+      }
+      return index;
+    },
+    enumerable: true,
+  });
   return file;
 }
 
