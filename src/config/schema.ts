@@ -1,7 +1,4 @@
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
-import runConfigSchema from '../../schemas/runconfig.schema.json';
-import projectSchema from '../../schemas/mlsteps.schema.json';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { DiagnosticCode } from '../model/codes';
 import { didYouMean } from '../util/suggest';
 import { pointer } from './yamlFile';
@@ -25,31 +22,33 @@ let compiled: Validators | undefined;
 /** Set by the bundler: bundles carry validators compiled at build time (scripts/generate-validators.mjs). */
 declare const __MLSTEPS_BUNDLE__: boolean | undefined;
 
-function precompiled(): Validators | undefined {
-  if (typeof __MLSTEPS_BUNDLE__ === 'undefined' || !__MLSTEPS_BUNDLE__) return undefined;
+function precompiled(): Validators {
   const generated = require('./validators.generated.js') as Record<'project' | JobType, ValidateFunction>;
   return { project: generated.project, jobs: { command: generated.command, sweep: generated.sweep, spark: generated.spark } };
 }
 
-/** Compiled once per process: compiling is the expensive part of validation. */
-function validators() {
-  compiled ??= precompiled();
-  if (!compiled) {
-    const ajv = new Ajv({ allErrors: true, verbose: true, strict: false, allowUnionTypes: true });
-    addFormats(ajv);
-    ajv.addSchema(runConfigSchema as object);
-    ajv.addSchema(projectSchema as object);
-    const id = (runConfigSchema as { $id: string }).$id;
-    const get = (name: string) => {
-      const fn = ajv.getSchema(`${id}#/definitions/${name}`);
-      if (!fn) throw new Error(`schema definition ${name} is missing from ${id}`);
-      return fn;
-    };
-    compiled = {
-      project: ajv.getSchema((projectSchema as { $id: string }).$id)!,
-      jobs: { command: get('commandJob'), sweep: get('sweepJob'), spark: get('sparkJob') },
-    };
-  }
+/** Outside a bundle (tests, tsx), the schemas are compiled when first needed, so edits show at once. */
+function compileNow(): Validators {
+  const { default: Ajv } = require('ajv') as typeof import('ajv');
+  const { default: addFormats } = require('ajv-formats') as typeof import('ajv-formats');
+  const runConfigSchema = require('../../schemas/runconfig.schema.json') as { $id: string };
+  const projectSchema = require('../../schemas/mlsteps.schema.json') as { $id: string };
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: false, allowUnionTypes: true });
+  addFormats(ajv);
+  ajv.addSchema(runConfigSchema);
+  ajv.addSchema(projectSchema);
+  const get = (name: string) => {
+    const fn = ajv.getSchema(`${runConfigSchema.$id}#/definitions/${name}`);
+    if (!fn) throw new Error(`schema definition ${name} is missing from ${runConfigSchema.$id}`);
+    return fn;
+  };
+  return { project: ajv.getSchema(projectSchema.$id)!, jobs: { command: get('commandJob'), sweep: get('sweepJob'), spark: get('sparkJob') } };
+}
+
+/** Once per process: compiling is the expensive part of validation. */
+function validators(): Validators {
+  // The constant condition lets the bundler drop the compiler (and ajv's code generator) from bundles.
+  compiled ??= typeof __MLSTEPS_BUNDLE__ !== 'undefined' && __MLSTEPS_BUNDLE__ ? precompiled() : compileNow();
   return compiled;
 }
 
