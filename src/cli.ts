@@ -3,7 +3,8 @@ import { dirname, relative, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { validatePaths } from './config';
 import { importV1RunConfig } from './config/import';
-import { formatJson, formatJunit, formatText } from './report';
+import { formatJson, formatJunit, formatPlanJson, formatPlanText, formatText } from './report';
+import { planProject } from './plan';
 import { version } from '../package.json';
 
 /** Exit codes of DESIGN §3.1. */
@@ -28,6 +29,25 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
       const output = opts.format === 'json' ? formatJson(result) : opts.format === 'junit' ? formatJunit(result) : formatText(result, { color: io.isTTY });
       io.out(output);
       process.exitCode = result.unreadableInput ? EXIT.usage : result.ok ? EXIT.ok : EXIT.failed;
+    });
+
+  program
+    .command('plan')
+    .description('resolve the run configurations into the step graph and print it')
+    .argument('[path]', 'a folder with mlsteps.yml, an mlsteps.yml, or a run configuration', '.')
+    .option('--profile <name>', 'plan a profile of mlsteps.yml (and everything it needs)')
+    .option('--step <name...>', 'plan these run configurations (and everything they need)')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (path: string, opts: { profile?: string; step?: string[]; format: 'text' | 'json' }) => {
+      const { plan, validation, error } = await planProject(path, { profile: opts.profile, steps: opts.step });
+      if (!plan) {
+        if (error) io.err(`mlsteps plan: ${error.message}${error.hint ? `\n  hint: ${error.hint}` : ''}\n`);
+        else io.err(formatText(validation, { color: io.isTTY }));
+        process.exitCode = error || validation.unreadableInput ? EXIT.usage : EXIT.failed;
+        return;
+      }
+      io.out(opts.format === 'json' ? formatPlanJson(plan) : formatPlanText(plan, { color: io.isTTY }));
+      process.exitCode = EXIT.ok;
     });
 
   program

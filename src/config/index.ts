@@ -25,6 +25,11 @@ const PROJECT_FILE_NAMES = [PROJECT_FILE_NAME, 'mlsteps.yaml'];
  * files, or run configuration files (`.yml`, `.yaml`, SDK v1 `.runconfig`) checked on their own.
  */
 export async function validatePaths(paths: readonly string[], options: ValidateOptions = {}): Promise<ValidationResult> {
+  return loadAndValidate(paths, options).result;
+}
+
+/** Validation, keeping what was loaded: the plan resolves the same projects it validated. */
+export function loadAndValidate(paths: readonly string[], options: ValidateOptions = {}): { result: ValidationResult; projects: LoadedPaths['projects'] } {
   const { projects, sink, unreadable } = loadPaths(paths, options);
   const runConfigs: ValidationResult['runConfigs'] = [];
   const files = new Set<string>();
@@ -44,7 +49,7 @@ export async function validatePaths(paths: readonly string[], options: ValidateO
   const failing = diagnostics.some((d) => d.severity === 'error' || (options.strict && d.severity === 'warning'));
   const result: ValidationResult = { ok: !failing, base: sink.base, files: [...files].sort(), diagnostics, runConfigs };
   if (unreadable) result.unreadableInput = true;
-  return result;
+  return { result, projects };
 }
 
 export interface LoadedPaths {

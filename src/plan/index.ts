@@ -1,0 +1,57 @@
+import { loadAndValidate } from '../config';
+import type { ValidationResult } from '../model/diagnostic';
+import type { Plan, Step } from '../model/step';
+import { fingerprintStep } from './fingerprint';
+import { orderStages, orderSteps, PlanError, select } from './graph';
+import { resolveStep } from './resolve';
+
+export { PlanError } from './graph';
+export { canonicalJson, normalizeConda } from './fingerprint';
+export { codeFingerprint, listSnapshot } from './snapshot';
+
+export interface PlanOptions {
+  /** Folder relative paths are resolved from; default `process.cwd()`. */
+  cwd?: string;
+  /** Run a profile of mlsteps.yml (with everything it needs). */
+  profile?: string;
+  /** Run these run configurations (with everything they need). */
+  steps?: string[];
+  abortSignal?: AbortSignal;
+}
+
+export interface PlanResult {
+  /** Undefined when validation found errors or the selection cannot be planned. */
+  plan?: Plan;
+  validation: ValidationResult;
+  /** Why there is no plan, when it is not validation: an unknown profile or step, a stage loop. */
+  error?: PlanError;
+}
+
+/** Validates a project and resolves the selected run configurations into a step graph (DESIGN §5.2). */
+export async function planProject(path: string, options: PlanOptions = {}): Promise<PlanResult> {
+  const { result: validation, projects } = loadAndValidate([path], { cwd: options.cwd, abortSignal: options.abortSignal });
+  if (!validation.ok || projects.length !== 1) return { validation };
+  const { project } = projects[0];
+  try {
+    const entries = project.runConfigs.filter((e) => e.merged);
+    const nodes = entries.map((e) => ({ name: e.name, stage: e.step, needs: e.needs, entry: e }));
+    const selected = select(nodes, project.spec.profiles, options);
+    const ordered = orderSteps(nodes.filter((n) => selected.has(n.name)));
+    const ctx = { dir: project.dir, upstream: new Map<string, string>(), folders: new Map<string, string>() };
+    const steps: Step[] = [];
+    for (const node of ordered) {
+      options.abortSignal?.throwIfAborted();
+      const resolved = resolveStep(node.entry, project);
+      const fingerprint = fingerprintStep(resolved, ctx);
+      ctx.upstream.set(resolved.name, fingerprint);
+      steps.push({ ...resolved, fingerprint });
+    }
+    const plan: Plan = { dir: project.dir, steps, stages: orderStages(steps) };
+    if (project.spec.experiment_name) plan.experimentName = project.spec.experiment_name;
+    if (project.spec.workspace) plan.workspace = project.spec.workspace;
+    return { plan, validation };
+  } catch (err) {
+    if (err instanceof PlanError) return { validation, error: err };
+    throw err;
+  }
+}
