@@ -11,9 +11,10 @@
 import * as os from 'node:os';
 import * as coldStart from './cold-start';
 import { BenchError, type Benchmark, type Row, seconds, table } from './lib';
+import * as planScale from './plan-scale';
 import * as validateScale from './validate-scale';
 
-const BENCHMARKS: Benchmark[] = [coldStart, validateScale];
+const BENCHMARKS: Benchmark[] = [coldStart, validateScale, planScale];
 
 function machine(): string {
   const cpus = os.cpus();

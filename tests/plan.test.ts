@@ -140,7 +140,7 @@ test('steps are resolved against the catalogs', async () => {
   assert.deepEqual(sweep.sweep!.objective, { goal: 'maximize', primary_metric: 'auc' });
 });
 
-test('stages that need each other cannot be ordered: a clear error', async () => {
+test('stages that need each other: the plan still runs locally, and names the steps a pipeline cannot order', async () => {
   const tree: Tree = {
     ...VALID_PROJECT,
     'runconfigs/a.yml': 'step: prep\ncode: ../src\ncommand: python prep.py\nenvironment: sk\ncompute: cpu\n',
@@ -150,11 +150,12 @@ test('stages that need each other cannot be ordered: a clear error', async () =>
   const repo = makeRepo(tree);
   try {
     const r = await planProject(repo.dir);
-    assert.equal(r.plan, undefined);
-    assert.match(r.error!.message, /stages "prep" and "train" need each other's steps/);
+    assert.deepEqual(r.plan!.steps.map((s) => s.name), ['a', 'b', 'c', 'train']);
+    assert.deepEqual(r.plan!.stages, ['prep', 'train']);
+    assert.deepEqual(r.plan!.stageConflicts, [{ step: 'c', stage: 'prep', need: 'b', needStage: 'train' }]);
     const cli = mlsteps(['plan', repo.dir]);
-    assert.equal(cli.code, 2);
-    assert.match(cli.stderr, /need each other's steps/);
+    assert.equal(cli.code, 0);
+    assert.match(cli.stdout, /note: c \(stage prep\) needs b of the later stage train/);
   } finally {
     repo.cleanup();
   }

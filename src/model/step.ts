@@ -79,4 +79,9 @@ export interface Plan {
   steps: Step[];
   /** Stage names in graph order: a stage comes after every stage it needs a step from. */
   stages: string[];
+  /**
+   * Steps that need a step of a later stage (stages that need each other): fine for local runs,
+   * impossible for a pipeline that runs stages in order.
+   */
+  stageConflicts?: { step: string; stage: string; need: string; needStage: string }[];
 }

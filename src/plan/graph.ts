@@ -49,25 +49,73 @@ const stageRank = (stage: string) => {
   return i < 0 ? WELL_KNOWN_STEPS.length : i;
 };
 
-/** Kahn's algorithm, taking the ready node with the lowest key first, so the order is stable. */
+/** Kahn's algorithm, taking the ready item with the lowest rank first, so the order is stable. O(n log n). */
 function topological<T>(items: readonly T[], key: (t: T) => string, deps: (t: T) => string[], rank: (t: T) => [number, string]): T[] | undefined {
   const byKey = new Map(items.map((t) => [key(t), t]));
-  const remaining = new Map(items.map((t) => [key(t), new Set(deps(t).filter((d) => byKey.has(d) && d !== key(t)))]));
-  const out: T[] = [];
-  while (remaining.size > 0) {
-    const ready = [...remaining].filter(([, d]) => d.size === 0).map(([k]) => byKey.get(k)!);
-    if (ready.length === 0) return undefined;
-    ready.sort((a, b) => {
-      const [ra, na] = rank(a);
-      const [rb, nb] = rank(b);
-      return ra - rb || (na < nb ? -1 : na > nb ? 1 : 0);
-    });
-    const next = ready[0];
-    out.push(next);
-    remaining.delete(key(next));
-    for (const d of remaining.values()) d.delete(key(next));
+  const indegree = new Map<string, number>();
+  const dependents = new Map<string, string[]>();
+  for (const t of items) {
+    const k = key(t);
+    const ds = new Set(deps(t).filter((d) => byKey.has(d) && d !== k));
+    indegree.set(k, ds.size);
+    for (const d of ds) dependents.set(d, [...(dependents.get(d) ?? []), k]);
   }
-  return out;
+  const ranks = new Map(items.map((t) => [key(t), rank(t)]));
+  const before = (a: string, b: string) => {
+    const [ra, na] = ranks.get(a)!;
+    const [rb, nb] = ranks.get(b)!;
+    return ra !== rb ? ra < rb : na < nb;
+  };
+  const ready = new MinHeap<string>(before);
+  for (const [k, n] of indegree) if (n === 0) ready.push(k);
+  const out: T[] = [];
+  while (ready.size > 0) {
+    const k = ready.pop()!;
+    out.push(byKey.get(k)!);
+    for (const dependent of dependents.get(k) ?? []) {
+      const n = indegree.get(dependent)! - 1;
+      indegree.set(dependent, n);
+      if (n === 0) ready.push(dependent);
+    }
+  }
+  return out.length === items.length ? out : undefined;
+}
+
+class MinHeap<T> {
+  private readonly items: T[] = [];
+  constructor(private readonly before: (a: T, b: T) => boolean) {}
+  get size(): number {
+    return this.items.length;
+  }
+  push(item: T): void {
+    const a = this.items;
+    a.push(item);
+    for (let i = a.length - 1; i > 0; ) {
+      const parent = (i - 1) >> 1;
+      if (!this.before(a[i], a[parent])) break;
+      [a[i], a[parent]] = [a[parent], a[i]];
+      i = parent;
+    }
+  }
+  pop(): T | undefined {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length > 0 && last !== undefined) {
+      a[0] = last;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && this.before(a[l], a[m])) m = l;
+        if (r < a.length && this.before(a[r], a[m])) m = r;
+        if (m === i) break;
+        [a[i], a[m]] = [a[m], a[i]];
+        i = m;
+      }
+    }
+    return top;
+  }
 }
 
 /** Steps after the steps they need (well-known stages first among those ready, then by name). */
@@ -77,8 +125,20 @@ export function orderSteps<T extends Node>(nodes: readonly T[]): T[] {
   return ordered;
 }
 
-/** Stage names in graph order: a stage comes after every stage it needs a step from. */
-export function orderStages<T extends Node>(nodes: readonly T[]): string[] {
+/** A step that needs a step of a later stage: a pipeline cannot run it in stage order. */
+export interface StageConflict {
+  step: string;
+  stage: string;
+  need: string;
+  needStage: string;
+}
+
+/**
+ * Stage names in graph order: a stage comes after every stage it needs a step from. When stages
+ * need each other (a loop), the order falls back to the well-known stage order and the steps
+ * that break it are returned: local runs do not care, a generated pipeline must refuse them.
+ */
+export function orderStages<T extends Node>(nodes: readonly T[]): { stages: string[]; conflicts: StageConflict[] } {
   const stageOf = new Map(nodes.map((n) => [n.name, n.stage]));
   const stages = [...new Set(nodes.map((n) => n.stage))];
   const deps = new Map(stages.map((s) => [s, new Set<string>()]));
@@ -86,13 +146,13 @@ export function orderStages<T extends Node>(nodes: readonly T[]): string[] {
     const from = stageOf.get(need);
     if (from !== undefined && from !== n.stage) deps.get(n.stage)!.add(from);
   }
-  const ordered = topological(stages, (s) => s, (s) => [...deps.get(s)!], (s) => [stageRank(s), s]);
-  if (!ordered) {
-    const cyclic = stages.filter((s) => [...deps.get(s)!].some((d) => deps.get(d)!.has(s)));
-    throw new PlanError(
-      `stages ${cyclic.map((s) => `"${s}"`).join(' and ')} need each other's steps, so no stage order exists`,
-      'a pipeline runs stages one after another; move the step that causes the loop to another `step:` (stage)',
-    );
+  const rank = (s: string): [number, string] => [stageRank(s), s];
+  const ordered = topological(stages, (s) => s, (s) => [...deps.get(s)!], rank) ?? [...stages].sort((a, b) => stageRank(a) - stageRank(b) || (a < b ? -1 : 1));
+  const index = new Map(ordered.map((s, i) => [s, i]));
+  const conflicts: StageConflict[] = [];
+  for (const n of nodes) for (const need of n.needs) {
+    const needStage = stageOf.get(need);
+    if (needStage !== undefined && index.get(needStage)! > index.get(n.stage)!) conflicts.push({ step: n.name, stage: n.stage, need, needStage });
   }
-  return ordered;
+  return { stages: ordered, conflicts };
 }

@@ -23,7 +23,7 @@ export interface PlanResult {
   /** Undefined when validation found errors or the selection cannot be planned. */
   plan?: Plan;
   validation: ValidationResult;
-  /** Why there is no plan, when it is not validation: an unknown profile or step, a stage loop. */
+  /** Why there is no plan, when it is not validation: an unknown profile or step. */
   error?: PlanError;
 }
 
@@ -46,7 +46,9 @@ export async function planProject(path: string, options: PlanOptions = {}): Prom
       ctx.upstream.set(resolved.name, fingerprint);
       steps.push({ ...resolved, fingerprint });
     }
-    const plan: Plan = { dir: project.dir, steps, stages: orderStages(steps) };
+    const { stages, conflicts } = orderStages(steps);
+    const plan: Plan = { dir: project.dir, steps, stages };
+    if (conflicts.length > 0) plan.stageConflicts = conflicts;
     if (project.spec.experiment_name) plan.experimentName = project.spec.experiment_name;
     if (project.spec.workspace) plan.workspace = project.spec.workspace;
     return { plan, validation };

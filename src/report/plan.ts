@@ -2,7 +2,7 @@ import type { Plan, ResolvedInput, Step } from '../model/step';
 
 /** `mlsteps plan --format json`: `{"steps": [...], "stages": [...]}`. */
 export function formatPlanJson(plan: Plan): string {
-  return JSON.stringify({ stages: plan.stages, steps: plan.steps.map(stepJson) }, null, 2) + '\n';
+  return JSON.stringify({ stages: plan.stages, steps: plan.steps.map(stepJson), ...(plan.stageConflicts ? { stageConflicts: plan.stageConflicts } : {}) }, null, 2) + '\n';
 }
 
 function stepJson(step: Step) {
@@ -78,6 +78,9 @@ export function formatPlanText(plan: Plan, options: { color?: boolean } = {}): s
       }
       lines.push(dim(`    fingerprint  ${step.fingerprint.slice(0, 16)}`));
     }
+  }
+  for (const c of plan.stageConflicts ?? []) {
+    lines.push('', `note: ${c.step} (stage ${c.stage}) needs ${c.need} of the later stage ${c.needStage}; a generated pipeline cannot run these stages in order`);
   }
   return lines.join('\n') + '\n';
 }
