@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { validatePaths } from './config';
 import { importV1RunConfig } from './config/import';
 import { formatJson, formatJunit, formatPlanJson, formatPlanText, formatText } from './report';
+import { DEFAULT_SERVICE_CONNECTION, pipelineCommand } from './pipeline';
 import { planProject } from './plan';
 import { version } from '../package.json';
 
@@ -48,6 +49,21 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
       }
       io.out(opts.format === 'json' ? formatPlanJson(plan) : formatPlanText(plan, { color: io.isTTY }));
       process.exitCode = EXIT.ok;
+    });
+
+  program
+    .command('pipeline')
+    .description('write an azure-pipelines.yml: a Validate stage, then one stage per step kind with a job per run configuration')
+    .argument('[path]', 'the project folder or its mlsteps.yml', '.')
+    .option('--profile <name>', 'repeatable: the first runs on pull requests, the second on the main branch (default: pr and full when the project has both, else everything on every build)', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .option('--service-connection <name>', 'Azure Resource Manager service connection: the default of the pipeline parameter azureSubscription', DEFAULT_SERVICE_CONNECTION)
+    .option('--main-branch <name>', 'the branch whose builds run the second profile', 'main')
+    .option('--subscription <id>', "Azure subscription (default: the service connection's)")
+    .option('--resource-group <name>', 'resource group of the workspace (default: mlsteps.yml)')
+    .option('--workspace <name>', 'Azure ML workspace (default: mlsteps.yml)')
+    .option('-o, --output <file>', 'write the pipeline here instead of standard output')
+    .action(async (path: string, opts: { profile: string[]; serviceConnection: string; mainBranch: string; subscription?: string; resourceGroup?: string; workspace?: string; output?: string }) => {
+      process.exitCode = await pipelineCommand({ path, profiles: opts.profile, serviceConnection: opts.serviceConnection, mainBranch: opts.mainBranch, subscription: opts.subscription, resourceGroup: opts.resourceGroup, workspace: opts.workspace, output: opts.output }, io);
     });
 
   program
