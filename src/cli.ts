@@ -3,6 +3,8 @@ import { dirname, relative, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { validatePaths } from './config';
 import { importV1RunConfig } from './config/import';
+import { findRepoRoot, isInside } from './config/paths';
+import { RUNCONFIG_SCHEMA_ID } from './config/schema';
 import { formatJson, formatJunit, formatPlanJson, formatPlanText, formatText } from './report';
 import { DEFAULT_SERVICE_CONNECTION, pipelineCommand } from './pipeline';
 import { planProject } from './plan';
@@ -73,7 +75,9 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
     .option('-o, --output <file>', 'write the run configuration here instead of standard output')
     .action((file: string, opts: { output?: string }) => {
       const outputDir = opts.output ? dirname(resolve(opts.output)) : process.cwd();
-      const schemaRef = relative(outputDir, resolve(__dirname, '..', 'schemas', 'runconfig.schema.json')).split('\\').join('/');
+      // A path into this installation only travels with the repository when mlsteps is installed in it.
+      const schemaFile = resolve(__dirname, '..', 'schemas', 'runconfig.schema.json');
+      const schemaRef = isInside(findRepoRoot(outputDir), schemaFile) ? relative(outputDir, schemaFile).split('\\').join('/') : RUNCONFIG_SCHEMA_ID;
       const result = importV1RunConfig(file, { outputDir, base: process.cwd(), schemaRef });
       for (const d of result.diagnostics) io.err(`${d.file}:${d.line}:${d.column}: ${d.severity} ${d.code}: ${d.message}\n`);
       if (result.text === undefined) {

@@ -172,3 +172,20 @@ test('import of a file that is not a run configuration exits non-zero with a dia
     repo.cleanup();
   }
 });
+
+test('v1 shared memory, instance type and credential passthrough are translated; priority is reported', () => {
+  const extra = PYTORCH_V1.replace("environment:\n  name: AzureML-pytorch-1.13\n  version: '12'\n", "environment:\n  name: AzureML-pytorch-1.13\n  version: '12'\n  docker:\n    shmSize: 16g\n") + 'credentialPassthrough: true\ninstanceTypes: [Standard_NC6s_v3]\npriority: 100\n';
+  const repo = makeRepo({ ...REPO, 'project/.azureml/dist.runconfig': extra });
+  try {
+    const r = mlsteps(['import', join(repo.dir, 'project/.azureml/dist.runconfig')], { cwd: join(repo.dir, 'project') });
+    assert.equal(r.code, 0, r.stderr);
+    const doc = parse(r.stdout);
+    assert.deepEqual(doc.resources, { instance_count: 2, shm_size: '16g', instance_type: 'Standard_NC6s_v3' });
+    assert.deepEqual(doc.identity, { type: 'user_identity' });
+    assert.match(r.stderr, /warning MLS160: "priority" has no run-configuration equivalent/);
+    // Written outside the mlsteps installation's repository: the schema is named by its stable $id.
+    assert.match(r.stdout, /^# yaml-language-server: \$schema=https:\/\/mlsteps\.dev\/schemas\/runconfig\.schema\.json\n/);
+  } finally {
+    repo.cleanup();
+  }
+});

@@ -191,3 +191,26 @@ test('mlsteps plan on a project with errors prints them and exits 1', () => {
     repo.cleanup();
   }
 });
+
+test('catalog descriptions do not change fingerprints; typed literal inputs resolve to their value', async () => {
+  const base = sampleCopy();
+  const described = sampleCopy((d) => edit(join(d, 'mlsteps.yml'), /(subset: \{type: uri_file,)/, '$1 description: the cheap subset,'));
+  try {
+    assert.deepEqual(await fingerprints(described.dir), await fingerprints(base.dir));
+  } finally {
+    base.cleanup();
+    described.cleanup();
+  }
+  const repo = makeRepo({ ...VALID_PROJECT, 'runconfigs/train.yml': (VALID_PROJECT['runconfigs/train.yml'] as string).replace('--model', '--epochs ${{inputs.epochs}} --model').replace('inputs:\n', 'inputs:\n  epochs: {type: integer, value: 4}\n') });
+  try {
+    const { plan } = await planProject(repo.dir);
+    assert.deepEqual(plan!.steps[0].inputs.epochs, { kind: 'literal', value: 4, type: 'integer' });
+  } finally {
+    repo.cleanup();
+  }
+});
+
+test('planning a run configuration file plans that run configuration and what it needs', async () => {
+  const { plan } = await planProject(join(SAMPLE, 'runconfigs', 'data_validation.yml'));
+  assert.deepEqual(plan!.steps.map((s) => s.name), ['data_preparation_subset', 'data_validation']);
+});

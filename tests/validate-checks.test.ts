@@ -312,3 +312,25 @@ test('MLS003 for a UTF-16 file says how to fix it', async () => {
     repo.cleanup();
   }
 });
+
+test('framework: spark makes a spark job when no type is given', async () => {
+  await check({ 'runconfigs/spark.yml': 'framework: spark\ncode: ../src\nenvironment: sk\ncompute: spark-pool\n' }, [{ file: 'runconfigs/spark.yml', line: 1, column: 1, code: 'MLS105', message: /entry/ }]);
+  await check({ 'runconfigs/spark.yml': 'framework: spark\ncode: ../src\nentry: {file: prep.py}\nenvironment: sk\ncompute: spark-pool\n' }, []);
+});
+
+test('extends: an input or output written with no value stays declared; null elsewhere removes the key', async () => {
+  const child = 'extends: train\ncommand: python train.py --data ${{inputs.data}} --model ${{outputs.model}} --log ${{outputs.log}}\noutputs:\n  log:\nlimits: null\n';
+  await check({ [RC]: (VALID_PROJECT[RC] as string) + 'limits: {timeout: 60}\n', 'runconfigs/child.yml': child }, []);
+});
+
+test('the default runconfigs pattern finds .yml and .yaml files without warning', async () => {
+  await check({ 'mlsteps.yml': (VALID_PROJECT['mlsteps.yml'] as string).replace('runconfigs: [runconfigs/*.yml]\n', '') }, []);
+});
+
+test('"local" is reserved in the compute catalog', async () => {
+  await check({ 'mlsteps.yml': (VALID_PROJECT['mlsteps.yml'] as string).replace('  here: {type: local}', '  local: {type: amlcompute, size: Standard_D4s_v3}') }, [{ file: 'mlsteps.yml', line: 7, column: 3, code: 'MLS106', message: /reserved/ }]);
+});
+
+test('MLS133 for an inline conda specification without Python', async () => {
+  await check({ [RC]: (VALID_PROJECT[RC] as string).replace('environment: sk', 'environment:\n  image: python:3.11\n  conda_file: {dependencies: [numpy]}').replace('compute: cpu', 'compute: cpu') }, [{ file: RC, line: 5, column: 16, code: 'MLS133' }]);
+});

@@ -4,7 +4,7 @@ import type { DiagnosticCode } from '../model/codes';
 import { LOCAL_COMPUTE, type ComputeSpec } from '../model/project';
 import type { RunConfigDocument } from '../model/runconfig';
 import { didYouMean } from '../util/suggest';
-import { checkCondaFile } from './conda';
+import { checkCondaFile, declaresPython } from './conda';
 import type { DiagnosticSink } from './diagnostics';
 import { findExpressions, parseBinding, scriptsInCommand } from './expressions';
 import { isMapping, originOf } from './extends';
@@ -49,6 +49,10 @@ class CheckContext {
   checkCatalogs(): void {
     const file = this.project.projectFile;
     if (!file) return;
+    const local = this.project.spec.computes[LOCAL_COMPUTE];
+    if (isMapping(local) && local.type !== 'local') {
+      this.sink.at(file, pointer(['computes', LOCAL_COMPUTE]), 'key', 'MLS106', `"${LOCAL_COMPUTE}" is reserved for the machine that runs mlsteps and cannot name a ${String(local.type)} compute`, 'rename this compute, e.g. local-cluster');
+    }
     for (const [name, env] of Object.entries(this.project.spec.environments)) {
       if (!isMapping(env)) continue;
       if (typeof env.conda_file === 'string') this.checkCondaRef(file, pointer(['environments', name, 'conda_file']), env.conda_file);
@@ -211,6 +215,9 @@ class CheckContext {
     } else if (isMapping(env)) {
       const file = originOf(entry.chain, at + '/conda_file');
       if (typeof env.conda_file === 'string' && !isRemoteReference(env.conda_file)) this.checkCondaRef(file, at + '/conda_file', env.conda_file);
+      if (isMapping(env.conda_file) && Array.isArray(env.conda_file.dependencies) && !declaresPython(env.conda_file.dependencies)) {
+        this.report(entry, at + '/conda_file/dependencies', 'key', 'MLS133', 'the inline conda specification declares no Python', 'add a pinned interpreter to dependencies, e.g. `- python=3.10`');
+      }
       if (isMapping(env.build) && typeof env.build.path === 'string' && !isRemoteReference(env.build.path)) {
         this.checkFileRef(originOf(entry.chain, at + '/build/path'), at + '/build/path', env.build.path, 'docker build context');
       }

@@ -32,10 +32,7 @@ function inspect(absPath: string): CondaProblem | undefined {
   if (!isMapping(file.data) || !Array.isArray(file.data.dependencies)) {
     return { code: 'MLS132', message: 'conda file has no `dependencies` list', hint: 'a conda environment file has `name`, `channels` and `dependencies`', line: 1, column: 1 };
   }
-  // Any conda MatchSpec naming the python package: `python`, `python=3.10`, `python 3.10`,
-  // `python>=3.9`, `python[version='>=3.10']`, `conda-forge::python=3.10`.
-  const declaresPython = file.data.dependencies.some((d) => typeof d === 'string' && /^([\w.-]+::)?python(\s*$|[\s=<>!~[])/.test(d.trim()));
-  if (!declaresPython) {
+  if (!declaresPython(file.data.dependencies)) {
     const loc = file.locations.get('/dependencies');
     return {
       code: 'MLS133',
@@ -46,4 +43,12 @@ function inspect(absPath: string): CondaProblem | undefined {
     };
   }
   return undefined;
+}
+
+/**
+ * Whether conda dependencies name the python package, in any MatchSpec form: `python`,
+ * `python=3.10`, `python 3.10`, `python>=3.9`, `python[version='>=3.10']`, `conda-forge::python=3.10`.
+ */
+export function declaresPython(dependencies: unknown[]): boolean {
+  return dependencies.some((d) => typeof d === 'string' && /^([\w.-]+::)?python(\s*$|[\s=<>!~[])/.test(d.trim()));
 }

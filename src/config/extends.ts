@@ -8,13 +8,16 @@ export function isMapping(v: unknown): v is Mapping {
 
 /**
  * Deep merge for `extends`: mappings merge key by key, everything else (lists included) is
- * replaced by the child's value, and a child's `null` removes the inherited key.
+ * replaced by the child's value, and a child's `null` removes the inherited key (except an input
+ * or output written with no value, which CLI v2 reads as declared with defaults).
  */
-export function deepMerge(base: Mapping, child: Mapping): Mapping {
+export function deepMerge(base: Mapping, child: Mapping, path: readonly string[] = []): Mapping {
   const out: Mapping = { ...base };
+  // In CLI v2, `name:` with no value under inputs or outputs declares it with defaults.
+  const declares = path.length === 1 && (path[0] === 'inputs' || path[0] === 'outputs');
   for (const [key, value] of Object.entries(child)) {
-    if (value === null) delete out[key];
-    else if (isMapping(value) && isMapping(out[key])) out[key] = deepMerge(out[key] as Mapping, value);
+    if (value === null && !declares) delete out[key];
+    else if (isMapping(value) && isMapping(out[key])) out[key] = deepMerge(out[key] as Mapping, value, [...path, key]);
     else out[key] = value;
   }
   return out;

@@ -215,7 +215,8 @@ function resolveExtends(entries: RunConfigEntry[], sink: DiagnosticSink): void {
   }
   for (const entry of entries) {
     if (!entry.merged) continue;
-    const type = entry.merged.type ?? 'command';
+    // `framework: spark` makes a Spark job of a run configuration that names no type (DESIGN §2.1).
+    const type = entry.merged.type ?? (entry.merged.framework === 'spark' ? 'spark' : 'command');
     if (type !== 'command' && type !== 'sweep' && type !== 'spark') {
       const from = originOf(entry.chain, '/type');
       sink.at(from, '/type', 'value', 'MLS103', `job type "${String(type)}" is not supported`, didYouMean(String(type), ['command', 'sweep', 'spark'], 'mlsteps runs command, sweep and spark jobs'));
@@ -228,7 +229,7 @@ function resolveExtends(entries: RunConfigEntry[], sink: DiagnosticSink): void {
     // The merged document must be complete on its own: drop `extends` so the schema's
     // "required unless it extends another" relaxation (for editors) does not apply here.
     const { extends: _inherited, ...complete } = entry.merged;
-    const problems = validateJobData(type, complete);
+    const problems = validateJobData(type, type === 'spark' && complete.type === undefined ? { ...complete, type } : complete);
     for (const p of problems) sink.at(originOf(entry.chain, p.at), p.at, p.prefer, p.code, p.message, p.hint);
     entry.schemaOk = problems.length === 0;
   }

@@ -5,6 +5,9 @@ import { pointer } from './yamlFile';
 
 export type JobType = 'command' | 'sweep' | 'spark';
 
+/** The stable `$id` of schemas/runconfig.schema.json, for editors' `$schema` comments. */
+export const RUNCONFIG_SCHEMA_ID = 'https://mlsteps.dev/schemas/runconfig.schema.json';
+
 /** A schema finding, before it is anchored to a file. */
 export interface SchemaProblem {
   code: DiagnosticCode;

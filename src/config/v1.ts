@@ -104,7 +104,13 @@ export function fromV1RunConfig(v1: Obj, options: V1Options): V1Result {
   if (Object.keys(variables).length > 0) set('environment_variables', Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, String(v)])), '/environmentVariables');
 
   const nodeCount = typeof v1.nodeCount === 'number' ? v1.nodeCount : undefined;
-  if (nodeCount !== undefined && nodeCount !== 1 && !isSpark) set('resources', { instance_count: nodeCount }, '/nodeCount');
+  const resources: Obj = {};
+  if (nodeCount !== undefined && nodeCount !== 1 && !isSpark) resources.instance_count = nodeCount;
+  if (typeof docker.shmSize === 'string' && !isSpark) resources.shm_size = docker.shmSize;
+  if (Array.isArray(v1.instanceTypes) && typeof v1.instanceTypes[0] === 'string') resources.instance_type = v1.instanceTypes[0];
+  if (Object.keys(resources).length > 0) set('resources', resources, resources.instance_count !== undefined ? '/nodeCount' : resources.shm_size !== undefined ? '/environment/docker/shmSize' : '/instanceTypes');
+  if (v1.credentialPassthrough === true) set('identity', { type: 'user_identity' }, '/credentialPassthrough');
+  if (v1.priority !== undefined && v1.priority !== null) warnings.push({ at: '/priority', message: '"priority" has no run-configuration equivalent; set queue_settings.priority by hand' });
   if (typeof v1.maxRunDurationSeconds === 'number' && !isSpark) set('limits', { timeout: v1.maxRunDurationSeconds }, '/maxRunDurationSeconds');
 
   const communicator = typeof v1.communicator === 'string' ? v1.communicator.toLowerCase() : 'none';

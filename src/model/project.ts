@@ -43,7 +43,7 @@ export interface DatasetSpec {
 /** The name under which the machine running mlsteps is always available as a compute. */
 export const LOCAL_COMPUTE = 'local';
 
-export const DEFAULT_RUNCONFIG_GLOBS = ['runconfigs/*.yml', 'runconfigs/*.yaml'];
+export const DEFAULT_RUNCONFIG_GLOBS = ['runconfigs/*.{yml,yaml}'];
 
 export const PROJECT_FILE_NAME = 'mlsteps.yml';
 

@@ -56,17 +56,25 @@ export function fingerprintStep(step: ResolvedStep, ctx: FingerprintContext): st
   for (const input of Object.values(step.inputs)) {
     if (input.kind === 'output' || input.kind === 'best') upstream[input.step] = ctx.upstream.get(input.step) ?? 'unknown';
   }
+  // Catalog entries carry descriptions too; they describe, they do not change what runs.
+  const withoutDescription = <T>(spec: T): T => {
+    if (!spec || typeof spec !== 'object') return spec;
+    const { description: _description, ...rest } = spec as Record<string, unknown>;
+    return rest as T;
+  };
+  const inputs = Object.fromEntries(Object.entries(step.inputs).map(([k, v]) => [k, v.kind === 'dataset' ? { ...v, spec: withoutDescription(v.spec) } : v]));
+  const compute = step.compute.kind === 'catalog' ? { ...step.compute, spec: withoutDescription(step.compute.spec) } : step.compute;
   const payload = {
     v: 1,
     name: step.name,
     type: step.type,
     framework: step.framework,
-    compute: step.compute,
+    compute,
     command: step.command,
     spark: step.spark,
     sweep: step.sweep,
     outputs: step.outputs,
-    inputs: step.inputs,
+    inputs,
     job,
     code: step.code === undefined ? undefined : /^[a-z][a-z0-9+.-]*:/i.test(step.code) ? step.code : folder(step.code),
     environment: environmentFingerprint(step.environment, folder),

@@ -31,11 +31,13 @@ export interface PlanResult {
 export async function planProject(path: string, options: PlanOptions = {}): Promise<PlanResult> {
   const { result: validation, projects } = loadAndValidate([path], { cwd: options.cwd, abortSignal: options.abortSignal });
   if (!validation.ok || projects.length !== 1) return { validation };
-  const { project } = projects[0];
+  const { project, only } = projects[0];
   try {
     const entries = project.runConfigs.filter((e) => e.merged);
     const nodes = entries.map((e) => ({ name: e.name, stage: e.step, needs: e.needs, entry: e }));
-    const selected = select(nodes, project.spec.profiles, options);
+    // A run configuration file given as the path plans that run configuration (and what it needs).
+    const wanted = options.steps?.length || options.profile !== undefined || !only ? options.steps : entries.filter((e) => only.has(e.file.path)).map((e) => e.name);
+    const selected = select(nodes, project.spec.profiles, { profile: options.profile, steps: wanted });
     const ordered = orderSteps(nodes.filter((n) => selected.has(n.name)));
     const ctx = { dir: project.dir, upstream: new Map<string, string>(), folders: new Map<string, string>() };
     const steps: Step[] = [];

@@ -114,12 +114,18 @@ function resolveInputs(doc: RunConfigDocument, project: LoadedProject, pathFrom:
           const local = !isRemoteReference(value.path) && !/^[a-z][a-z0-9+.-]*:/i.test(value.path);
           inputs[name] = { kind: 'uri', type: typeof value.type === 'string' ? value.type : 'uri_folder', path: local ? pathFrom(`${at}/path`, value.path) : value.path, local, ...(typeof value.mode === 'string' ? { mode: value.mode } : {}) };
         }
-      } else if ('default' in value && (typeof value.default === 'string' || typeof value.default === 'number' || typeof value.default === 'boolean')) {
-        inputs[name] = { kind: 'literal', value: value.default, ...(typeof value.type === 'string' ? { type: value.type } : {}) };
+      } else if (isLiteral(value.value) || isLiteral(value.default)) {
+        // A typed literal: `{type: integer, value: 4}` (or a `default` when no value is given).
+        const literal = (isLiteral(value.value) ? value.value : value.default) as string | number | boolean;
+        inputs[name] = { kind: 'literal', value: literal, ...(typeof value.type === 'string' ? { type: value.type } : {}) };
       } else inputs[name] = { kind: 'expression', value: JSON.stringify(value) };
     }
   }
   return inputs;
+}
+
+function isLiteral(v: unknown): v is string | number | boolean {
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 }
 
 function bindingOrLiteral(value: string): ResolvedInput {
