@@ -8,6 +8,7 @@ import { RUNCONFIG_SCHEMA_ID } from './config/schema';
 import { formatJson, formatJunit, formatPlanJson, formatPlanText, formatText } from './report';
 import { DEFAULT_SERVICE_CONNECTION, pipelineCommand } from './pipeline';
 import { planProject } from './plan';
+import { runCommand } from './run/command';
 import { version } from '../package.json';
 
 /** Exit codes of DESIGN §3.1. */
@@ -39,7 +40,7 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
     .description('resolve the run configurations into the step graph and print it')
     .argument('[path]', 'a folder with mlsteps.yml, an mlsteps.yml, or a run configuration', '.')
     .option('--profile <name>', 'plan a profile of mlsteps.yml (and everything it needs)')
-    .option('--step <name...>', 'plan these run configurations (and everything they need)')
+    .option('--step <name...>', 'plan these run configurations (and everything they need); with --profile, in addition to it')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (path: string, opts: { profile?: string; step?: string[]; format: 'text' | 'json' }) => {
       const { plan, validation, error } = await planProject(path, { profile: opts.profile, steps: opts.step });
@@ -51,6 +52,24 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
       }
       io.out(opts.format === 'json' ? formatPlanJson(plan) : formatPlanText(plan, { color: io.isTTY }));
       process.exitCode = EXIT.ok;
+    });
+
+  program
+    .command('run')
+    .description('run the steps in graph order: on this machine (--backend local) or on Azure ML')
+    .argument('[path]', 'the project folder or its mlsteps.yml', '.')
+    .option('--profile <name>', 'run a profile of mlsteps.yml (and everything it needs)')
+    .option('--step <name...>', 'run these run configurations (and everything they need); with --profile, in addition to it')
+    .addOption(new Option('--backend <backend>', 'where the steps run').choices(['local', 'azureml']).default('local'))
+    .option('--dry-run', 'print what would run (bound commands, work folders, interpreter, environment); run nothing')
+    .option('--timeout <minutes>', 'stop the run after this many minutes (exit 1)', Number)
+    .option('--concurrency <n>', 'local: steps and sweep trials at once (default: the number of CPUs)', Number)
+    .option('--python <interpreter>', 'local: the Python interpreter (default: python3, else /usr/bin/python3 when only it has the packages)')
+    .option('--require-packages', 'local: fail a step whose Python packages are missing, instead of skipping it')
+    .option('--prepare-env', 'local: make a virtual environment per conda file (.mlsteps/venvs) and pip install its dependencies')
+    .option('--work-dir <dir>', 'local: the run folder (default: <project>/.mlsteps/runs/<timestamp>)')
+    .action(async (path: string, opts: { profile?: string; step?: string[]; backend: string; dryRun?: boolean; timeout?: number; concurrency?: number; python?: string; requirePackages?: boolean; prepareEnv?: boolean; workDir?: string }) => {
+      process.exitCode = await runCommand({ path, profile: opts.profile, steps: opts.step, backend: opts.backend, dryRun: opts.dryRun, timeoutMinutes: opts.timeout, concurrency: opts.concurrency, python: opts.python, requirePackages: opts.requirePackages, prepareEnv: opts.prepareEnv, workDir: opts.workDir }, io);
     });
 
   program

@@ -177,8 +177,10 @@ test('mlsteps plan: JSON shape, text, and exit codes', () => {
   const badStep = mlsteps(['plan', 'samples/credit-risk', '--step', 'sklearn_ful']);
   assert.equal(badStep.code, 2);
   assert.match(badStep.stderr, /did you mean "sklearn_full"/);
-  const both = mlsteps(['plan', 'samples/credit-risk', '--step', 'sklearn_full', '--profile', 'pr']);
-  assert.equal(both.code, 2);
+  // A profile and steps together: the profile, and those steps too (with what they need).
+  const both = mlsteps(['plan', 'samples/credit-risk', '--step', 'sklearn_full', '--profile', 'pr', '--format', 'json']);
+  assert.equal(both.code, 0, both.stderr);
+  assert.deepEqual(JSON.parse(both.stdout).steps.map((s: { name: string }) => s.name), ['data_preparation', 'data_preparation_subset', 'data_validation', 'sklearn_subset', 'sklearn_full']);
 });
 
 test('mlsteps plan on a project with errors prints them and exits 1', () => {

@@ -18,21 +18,21 @@ interface Node {
 /** The names to run: a profile's or the given steps, plus everything they need, transitively. */
 export function select<T extends Node>(nodes: readonly T[], profiles: Record<string, string[]>, options: { profile?: string; steps?: readonly string[] }): Set<string> {
   const byName = new Map(nodes.map((n) => [n.name, n]));
-  let roots: string[];
-  if (options.profile !== undefined && options.steps?.length) throw new PlanError('choose either --profile or --step, not both');
+  // A profile and steps together select both: "the pr profile, and sklearn_full too".
+  const roots: string[] = [];
   if (options.profile !== undefined) {
     const profile = profiles[options.profile];
     if (!profile) {
       const names = Object.keys(profiles);
       throw new PlanError(`no profile "${options.profile}" in mlsteps.yml`, didYouMean(options.profile, names, names.length ? undefined : 'the project defines no `profiles:`'));
     }
-    roots = profile;
-  } else if (options.steps?.length) {
-    for (const name of options.steps) {
-      if (!byName.has(name)) throw new PlanError(`no run configuration "${name}" in the project`, didYouMean(name, byName.keys()));
-    }
-    roots = [...options.steps];
-  } else roots = nodes.map((n) => n.name);
+    roots.push(...profile);
+  }
+  for (const name of options.steps ?? []) {
+    if (!byName.has(name)) throw new PlanError(`no run configuration "${name}" in the project`, didYouMean(name, byName.keys()));
+    roots.push(name);
+  }
+  if (options.profile === undefined && !options.steps?.length) roots.push(...nodes.map((n) => n.name));
   const selected = new Set<string>();
   const stack = [...roots];
   while (stack.length > 0) {

@@ -58,6 +58,52 @@ def read_prepared(path):
     return split_train_test(read_csv(path))
 
 
+def prepare(df):
+    """Raw applications -> clean, encoded rows: the preparation of prep.py (and prep_spark.py).
+
+    Drops duplicate applications and unlabelled rows, fills missing numbers with the median,
+    clips them to RANGES, adds loan_to_income, one-hot encodes the CATEGORIES (fixed columns, so
+    every run has the same ones), and puts the label last.
+    """
+    rows = len(df)
+    df = df.drop_duplicates(subset="applicant_id").drop(columns="applicant_id")
+    df = df[df[LABEL].isin([0, 1])].copy()
+    print(f"dropped {rows - len(df)} duplicate or unlabelled row(s)")
+    for column in NUMERIC:
+        values = pd.to_numeric(df[column], errors="coerce")
+        if values.isna().any():
+            print(f"{column}: filled {values.isna().sum()} missing value(s) with the median")
+        values = values.fillna(values.median()).clip(*RANGES[column])
+        df[column] = values.astype("int64") if (values % 1 == 0).all() else values
+    df["loan_to_income"] = (df["loan_amount"] / df["income"]).round(4).clip(*RANGES["loan_to_income"])
+    for column, values in CATEGORIES.items():        # fixed categories: same columns in every run
+        text = df.pop(column).astype(str).str.strip().str.lower()
+        for value in values:
+            df[f"{column}_{value}"] = (text == value).astype(int)
+    df[LABEL] = df.pop(LABEL).astype(int)            # label last
+    return df
+
+
+def is_prepared(df):
+    return all(column in df.columns for column in FEATURES + [LABEL])
+
+
+def read_training_data(path):
+    """(train, test) from a prepared folder (train.csv, test.csv), prepared CSVs, or raw data.
+
+    Raw data (the applications as data/ holds them) is prepared here with prepare(), then split,
+    so a training step can run on a dataset directly as well as on a preparation step's output.
+    """
+    train, test = os.path.join(path, "train.csv"), os.path.join(path, "test.csv")
+    if os.path.isdir(path) and os.path.exists(train) and os.path.exists(test):
+        return read_csv(train), read_csv(test)
+    df = read_csv(path)
+    if not is_prepared(df):
+        print(f"{path} holds raw data: preparing it as prep.py does")
+        df = prepare(df)
+    return split_train_test(df)
+
+
 def features_and_label(df):
     return df[FEATURES].astype("float32"), df[LABEL].astype(int)
 

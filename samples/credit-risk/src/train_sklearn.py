@@ -1,7 +1,8 @@
 """Train a logistic-regression credit-risk model with the given hyper-parameters.
 
-Used both as the trial of the sklearn_subset sweep and by sklearn_full with the best trial's
-parameters. Reports `auc` (the sweep's primary metric) and `accuracy` on the test split.
+Used both as the trial of the sklearn_subset sweep (on the prepared subset) and by sklearn_full
+with the best trial's parameters (on the entire raw data, prepared here as prep.py does).
+Reports `auc` (the sweep's primary metric) and `accuracy` on the test split.
 
   python train_sklearn.py --train prepared/ --C 0.1 --penalty l2 --model model/
 """
@@ -15,24 +16,26 @@ from sklearn.metrics import accuracy_score, roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from common import FEATURES, features_and_label, log_params, read_prepared, write_metrics
+from common import FEATURES, features_and_label, log_params, read_training_data, write_metrics
 
 
 def main():
     parser = argparse.ArgumentParser(description="Train the scikit-learn credit-risk model.")
-    parser.add_argument("--train", required=True, help="prepared folder (train.csv, test.csv) or a CSV")
+    parser.add_argument("--train", required=True,
+                        help="prepared folder (train.csv, test.csv), or raw data (a CSV or a folder of CSVs)")
     parser.add_argument("--C", type=float, default=1.0, help="inverse regularisation strength")
     parser.add_argument("--penalty", choices=["l1", "l2"], default="l2")
     parser.add_argument("--max-iter", type=int, default=500)
     parser.add_argument("--model", required=True, help="folder to write model.pkl to")
     args = parser.parse_args()
 
-    train, test = read_prepared(args.train)
+    train, test = read_training_data(args.train)
     x_train, y_train = features_and_label(train)
     x_test, y_test = features_and_label(test)
     model = make_pipeline(
         StandardScaler(),
-        LogisticRegression(C=args.C, penalty=args.penalty, solver="liblinear", max_iter=args.max_iter),
+        LogisticRegression(C=args.C, penalty=args.penalty, solver="liblinear", max_iter=args.max_iter,
+                           random_state=0),
     )
     model.fit(x_train, y_train)
     scores = model.predict_proba(x_test)[:, 1]

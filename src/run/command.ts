@@ -1,0 +1,205 @@
+import { runPlanLocally, type LocalRunResult, type OutputLine, type RunEvent, type StepResult } from '../backends/local';
+import { planProject } from '../plan';
+import { formatText } from '../report';
+import { formatDuration, formatMetric, formatParameters, formatSummary, paint } from './summary';
+
+/** Exit codes of `mlsteps run` (DESIGN §3.1). */
+export const RUN_EXIT = { ok: 0, failed: 1, usage: 2, cancelled: 130 } as const;
+
+export interface RunCommandOptions {
+  /** A project folder (its mlsteps.yml) or the project file; default `.`. */
+  path?: string;
+  profile?: string;
+  steps?: string[];
+  backend?: 'local' | 'azureml' | string;
+  dryRun?: boolean;
+  /** Steps and trials at once (local); default the number of CPUs. */
+  concurrency?: number;
+  /** The Python interpreter (local). */
+  python?: string;
+  /** Fail, not skip, steps whose Python packages are missing (local). */
+  requirePackages?: boolean;
+  /** Make a virtual environment per conda file (local). */
+  prepareEnv?: boolean;
+  /** The run folder (local); default `<project>/.mlsteps/runs/<timestamp>`. */
+  workDir?: string;
+  /** Stop the run after this many minutes: exit 1. */
+  timeoutMinutes?: number;
+  /** Folder relative paths are resolved from; default `process.cwd()`. */
+  cwd?: string;
+  /** Test hook: the signal that cancels (SIGINT/SIGTERM handlers are installed when it is absent). */
+  abortSignal?: AbortSignal;
+  /** After SIGTERM, how long a step's processes get before SIGKILL (local); default 5 s. */
+  killGraceMs?: number;
+}
+
+export interface RunIO {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  /** Colours when standard output is a terminal. */
+  isTTY?: boolean;
+}
+
+/**
+ * `mlsteps run`: plans the project, runs the selected steps, prints their output as it comes and
+ * a summary table at the end. Returns the exit code: 0 all succeeded (steps skipped for missing
+ * packages or for needing what this machine lacks are listed, and count as success), 1 a step
+ * failed or the run timed out, 2 usage (bad profile or step, validation errors), 130 cancelled.
+ */
+export async function runCommand(options: RunCommandOptions, io: RunIO): Promise<number> {
+  const usage = (message: string, hint?: string) => {
+    io.err(`mlsteps run: ${message}\n${hint ? `  hint: ${hint}\n` : ''}`);
+    return RUN_EXIT.usage;
+  };
+  const backend = options.backend ?? 'local';
+  if (backend === 'azureml') return usage('--backend azureml is not available yet', 'run the steps on this machine with --backend local');
+  if (backend !== 'local') return usage(`unknown backend "${backend}"`, 'use --backend local or --backend azureml');
+  if (options.concurrency !== undefined && !(Number.isInteger(options.concurrency) && options.concurrency >= 1)) return usage(`--concurrency must be a whole number ≥ 1, not ${options.concurrency}`);
+  if (options.timeoutMinutes !== undefined && !(options.timeoutMinutes > 0)) return usage(`--timeout must be a number of minutes > 0, not ${options.timeoutMinutes}`);
+
+  // Ctrl-C (SIGINT) and SIGTERM (what an Azure DevOps agent sends on cancel) stop the children.
+  const controller = new AbortController();
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!controller.signal.aborted) io.err(`\nmlsteps run: ${signal}: stopping the running steps and what they started…\n`);
+    controller.abort(new Error(signal));
+  };
+  const outer = options.abortSignal;
+  if (outer) outer.addEventListener('abort', () => controller.abort(outer.reason), { once: true });
+  else for (const s of signals) process.on(s, onSignal);
+  try {
+    const planned = await planProject(options.path ?? '.', {
+      cwd: options.cwd,
+      ...(options.profile !== undefined ? { profile: options.profile } : {}),
+      ...(options.steps?.length ? { steps: options.steps } : {}),
+      abortSignal: controller.signal,
+    }).catch((err: unknown) => {
+      if (controller.signal.aborted) return undefined;
+      throw err;
+    });
+    if (!planned || controller.signal.aborted) {
+      io.err('mlsteps run: cancelled\n');
+      return RUN_EXIT.cancelled;
+    }
+    if (!planned.plan) {
+      if (planned.error) return usage(planned.error.message, planned.error.hint);
+      io.err(formatText(planned.validation, { color: io.isTTY }));
+      return RUN_EXIT.usage;
+    }
+    if (planned.validation.diagnostics.length > 0) io.err(formatText(planned.validation, { color: io.isTTY }) + '\n');
+    const printer = new Printer(io);
+    const result = await runPlanLocally(planned.plan, {
+      ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+      ...(options.workDir !== undefined ? { workDir: options.workDir } : {}),
+      ...(options.python !== undefined ? { python: options.python } : {}),
+      ...(options.timeoutMinutes !== undefined ? { timeoutMs: options.timeoutMinutes * 60_000 } : {}),
+      ...(options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {}),
+      requirePackages: options.requirePackages === true,
+      prepareEnv: options.prepareEnv === true,
+      dryRun: options.dryRun === true,
+      abortSignal: controller.signal,
+      onLine: (line) => printer.line(line),
+      onEvent: (event) => printer.event(event),
+    });
+    io.out('\n' + formatSummary(result, { color: io.isTTY }));
+    return exitCode(result);
+  } finally {
+    if (!outer) for (const s of signals) process.removeListener(s, onSignal);
+  }
+}
+
+export function exitCode(result: LocalRunResult): number {
+  if (result.cancelled) return RUN_EXIT.cancelled;
+  return result.status === 'failed' ? RUN_EXIT.failed : RUN_EXIT.ok;
+}
+
+const LABEL_COLORS = ['36', '35', '34', '33', '32', '96', '95', '94'];
+
+/** Prints a run as it goes: each output line with its step's name, step and trial events. */
+class Printer {
+  private readonly colors = new Map<string, string>();
+  private readonly notes = new Set<string>();
+  private readonly dim: (s: string) => string;
+  private readonly bold: (s: string) => string;
+
+  constructor(private readonly io: RunIO) {
+    this.dim = paint(io.isTTY, '2');
+    this.bold = paint(io.isTTY, '1');
+  }
+
+  private label(label: string, step: string): string {
+    let color = this.colors.get(step);
+    if (!color) {
+      color = LABEL_COLORS[this.colors.size % LABEL_COLORS.length];
+      this.colors.set(step, color);
+    }
+    return paint(this.io.isTTY, color)(`[${label}]`);
+  }
+
+  line(line: OutputLine): void {
+    this.io.out(`${this.label(line.label, line.step)} ${line.text}\n`);
+  }
+
+  event(e: RunEvent): void {
+    const out = (s: string) => this.io.out(s + '\n');
+    switch (e.type) {
+      case 'run-start':
+        out(
+          e.dryRun
+            ? this.bold(`mlsteps run --dry-run: ${e.steps.length} step${e.steps.length === 1 ? '' : 's'}, nothing is run`)
+            : this.bold(`mlsteps run: ${e.steps.length} step${e.steps.length === 1 ? '' : 's'} on this machine, ${e.concurrency} at a time; run folder ${e.runDir}`),
+        );
+        break;
+      case 'step-start':
+        out(`${this.bold(`▶ ${e.step}`)}${e.trials !== undefined ? `: ${e.trials} trial${e.trials === 1 ? '' : 's'}` : ''} ${this.dim(`in ${e.workDir}`)}`);
+        if (e.command) out(this.dim(`  ${e.trials !== undefined ? 'trial command' : '$'} ${e.command}`));
+        if (e.interpreter) out(this.dim(`  python: ${e.interpreter}`));
+        break;
+      case 'trial-start':
+        out(`${this.label(`${e.step}/${e.trial}`, e.step)} ▷ ${formatParameters(e.parameters)}`);
+        break;
+      case 'trial-end': {
+        const t = e.trial;
+        const metrics = Object.entries(t.metrics).map(([k, v]) => `${k}=${formatMetric(v)}`).join(' ');
+        out(`${this.label(`${e.step}/${t.name}`, e.step)} ${t.status === 'succeeded' ? '✓' : '✗'} ${t.status}${t.reason ? ` (${t.reason})` : ''}${metrics ? `: ${metrics}` : ''} ${this.dim(formatDuration(t.durationMs))}`);
+        break;
+      }
+      case 'note':
+        // Steps sharing an environment share its notes: each is said once.
+        if (this.notes.has(e.message)) break;
+        this.notes.add(e.message);
+        out(this.dim(`  note${e.step ? ` [${e.step}]` : ''}: ${e.message}`));
+        break;
+      case 'dry-run':
+        out(this.bold(e.step));
+        for (const l of e.lines) out(`  ${l}`);
+        break;
+      case 'step-end':
+        this.stepEnd(e.result);
+        break;
+    }
+  }
+
+  private stepEnd(r: StepResult): void {
+    const out = (s: string) => this.io.out(s + '\n');
+    const red = paint(this.io.isTTY, '31');
+    const green = paint(this.io.isTTY, '32');
+    const yellow = paint(this.io.isTTY, '33');
+    if (r.status === 'not-run') return; // a dry run: described by its 'dry-run' event
+    if (r.status === 'succeeded') {
+      const metrics = Object.entries(r.metrics).map(([k, v]) => `${k}=${formatMetric(v)}`).join(' ');
+      const best = r.sweep?.best ? ` best ${r.sweep.best.trial}: ${formatParameters(r.sweep.best.parameters)}` : '';
+      out(`${green(`✓ ${r.name}`)} succeeded in ${formatDuration(r.durationMs)}${best ? `;${best}` : ''}${metrics ? ` — ${metrics}` : ''}`);
+    } else if (r.status === 'failed') {
+      out(red(`✗ ${r.name} failed: ${r.reason ?? ''}`));
+      for (const d of r.details ?? []) out(`  ${d}`);
+      if (r.lastLines?.length) {
+        out(this.dim(`  last ${r.lastLines.length} line${r.lastLines.length === 1 ? '' : 's'}${r.workDir ? ` (all in ${r.workDir}/${r.sweep ? '<trial>/' : ''}std_log.txt)` : ''}:`));
+        for (const l of r.lastLines) out(`  │ ${l}`);
+      }
+    } else if (r.status === 'skipped') {
+      out(yellow(`⊘ ${r.name} skipped: ${r.reason ?? ''}`));
+      for (const d of r.details ?? []) if (d !== r.reason) out(`  ${d}`);
+    } else out(yellow(`■ ${r.name} ${r.status}${r.reason && r.reason !== r.status ? `: ${r.reason}` : ''}`));
+  }
+}
