@@ -13,6 +13,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { mulberry32 } from '../src/backends/local/sampling';
 
 /** Run configurations per team folder (runconfigs/<team>/). */
 const TEAM_SIZE = 50;
@@ -25,17 +26,8 @@ export interface GeneratedProject {
   cleanup(): void;
 }
 
-/** Small deterministic PRNG (mulberry32): the same seed writes the same project. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The same seed writes the same project. */
+const prng = mulberry32;
 
 const COMPUTES = `computes:
   small-cpu:   {type: amlcompute, size: Standard_DS3_v2, min_instances: 0, max_instances: 2}
