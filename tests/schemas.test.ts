@@ -559,3 +559,12 @@ test('every property in both schemas has a description', () => {
   }
   assert.ok(count > 200, `only ${count} properties found; the walk is broken`);
 });
+
+test('editors read framework: spark without a type as a spark job, as mlsteps does', () => {
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  addFormats(ajv);
+  const validate = ajv.compile(JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'schemas', 'runconfig.schema.json'), 'utf8')));
+  assert.equal(validate({ framework: 'spark', code: 'src', entry: { file: 'prep.py' }, compute: 'spark-pool' }), true, JSON.stringify(validate.errors));
+  assert.equal(validate({ framework: 'spark', command: 'python x.py' }), false);
+  assert.equal(validate({ framework: 'pytorch', command: 'python x.py' }), true, JSON.stringify(validate.errors));
+});

@@ -51,7 +51,7 @@ class CheckContext {
     if (!file) return;
     const local = this.project.spec.computes[LOCAL_COMPUTE];
     if (isMapping(local) && local.type !== 'local') {
-      this.sink.at(file, pointer(['computes', LOCAL_COMPUTE]), 'key', 'MLS106', `"${LOCAL_COMPUTE}" is reserved for the machine that runs mlsteps and cannot name a ${String(local.type)} compute`, 'rename this compute, e.g. local-cluster');
+      this.sink.at(file, pointer(['computes', LOCAL_COMPUTE]), 'key', 'MLS106', `"${LOCAL_COMPUTE}" is reserved for the machine that runs mlsteps and cannot name a compute of type ${String(local.type)}`, 'rename this compute, e.g. local-cluster');
     }
     for (const [name, env] of Object.entries(this.project.spec.environments)) {
       if (!isMapping(env)) continue;
