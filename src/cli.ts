@@ -11,6 +11,9 @@ import { planProject } from './plan';
 import { runCommand } from './run/command';
 import { version } from '../package.json';
 
+/** Repeatable options: `--step a --step b`. (A variadic option would swallow the PATH after it.) */
+const collect = (value: string, previous: string[]) => [...previous, value];
+
 /** Exit codes of DESIGN §3.1. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, cancelled: 130 } as const;
 
@@ -40,7 +43,7 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
     .description('resolve the run configurations into the step graph and print it')
     .argument('[path]', 'a folder with mlsteps.yml, an mlsteps.yml, or a run configuration', '.')
     .option('--profile <name>', 'plan a profile of mlsteps.yml (and everything it needs)')
-    .option('--step <name...>', 'plan these run configurations (and everything they need); with --profile, in addition to it')
+    .option('--step <name>', 'plan this run configuration (and everything it needs); repeatable; with --profile, in addition to it', collect, [] as string[])
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (path: string, opts: { profile?: string; step?: string[]; format: 'text' | 'json' }) => {
       const { plan, validation, error } = await planProject(path, { profile: opts.profile, steps: opts.step });
@@ -59,7 +62,7 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
     .description('run the steps in graph order: on this machine (--backend local) or on Azure ML')
     .argument('[path]', 'the project folder or its mlsteps.yml', '.')
     .option('--profile <name>', 'run a profile of mlsteps.yml (and everything it needs)')
-    .option('--step <name...>', 'run these run configurations (and everything they need); with --profile, in addition to it')
+    .option('--step <name>', 'run this run configuration (and everything it needs); repeatable; with --profile, in addition to it', collect, [] as string[])
     .addOption(new Option('--backend <backend>', 'where the steps run').choices(['local', 'azureml']).default('local'))
     .option('--dry-run', 'print what would run (bound commands, work folders, interpreter, environment); run nothing')
     .option('--timeout <minutes>', 'stop the run after this many minutes (exit 1)', Number)

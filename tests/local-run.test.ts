@@ -514,3 +514,21 @@ test("a step runs in a copy of its code folder holding what Azure ML's snapshot 
     p.cleanup();
   }
 });
+
+test('environment_variables and the run configuration\'s experiment_name reach the command; --work-dir is relative to where the command is typed', { skip: !posix }, async () => {
+  const p = localProject({
+    'src/env.sh': 'echo "FOO=$FOO EXP=$MLFLOW_EXPERIMENT_NAME"\n',
+    'runconfigs/a.yml': 'command: sh env.sh\ncode: ../src\ncompute: local\nexperiment_name: step-exp\nenvironment_variables: {FOO: bar}\n',
+  });
+  const here = scratch();
+  try {
+    const { lines } = await runLocal(await planOf(p.dir));
+    assert.ok(lines.some((l) => l.text === 'FOO=bar EXP=step-exp'), JSON.stringify(lines));
+    const { code } = await runCli({ path: p.dir, workDir: 'my-run', cwd: here.dir });
+    assert.equal(code, 0);
+    assert.ok(existsSync(join(here.dir, 'my-run', 'a')), 'the run folder is under the current folder');
+  } finally {
+    p.cleanup();
+    here.cleanup();
+  }
+});

@@ -168,6 +168,10 @@ test('mlsteps plan: JSON shape, text, and exit codes', () => {
   assert.deepEqual(out.stages, ['prep', 'validate', 'tune']);
   for (const step of out.steps) for (const key of ['name', 'stage', 'needs', 'type', 'compute', 'environment', 'inputs', 'outputs', 'fingerprint']) assert.ok(key in step, `${step.name} lacks ${key}`);
   assert.match(out.steps[0].fingerprint, /^[0-9a-f]{64}$/);
+  // --step repeats, and a PATH after it is still the PATH.
+  const afterStep = mlsteps(['plan', '--step', 'data_validation', '--step', 'data_preparation', 'samples/credit-risk', '--format', 'json']);
+  assert.equal(afterStep.code, 0, afterStep.stderr);
+  assert.deepEqual(JSON.parse(afterStep.stdout).steps.map((s: { name: string }) => s.name), ['data_preparation', 'data_preparation_subset', 'data_validation']);
   const text = mlsteps(['plan', 'samples/credit-risk', '--step', 'data_validation']);
   assert.equal(text.code, 0);
   assert.match(text.stdout, /stage validate\n {2}data_validation {2}command job on cpu-cluster/);

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { runPlanLocally, type LocalRunResult, type OutputLine, type RunEvent, type StepResult } from '../backends/local';
 import { planProject } from '../plan';
 import { formatText } from '../report';
@@ -90,7 +91,8 @@ export async function runCommand(options: RunCommandOptions, io: RunIO): Promise
     const printer = new Printer(io);
     const result = await runPlanLocally(planned.plan, {
       ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
-      ...(options.workDir !== undefined ? { workDir: options.workDir } : {}),
+      // A relative --work-dir means relative to where the command was typed, like every path argument.
+      ...(options.workDir !== undefined ? { workDir: resolve(options.cwd ?? process.cwd(), options.workDir) } : {}),
       ...(options.python !== undefined ? { python: options.python } : {}),
       ...(options.timeoutMinutes !== undefined ? { timeoutMs: options.timeoutMinutes * 60_000 } : {}),
       ...(options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {}),

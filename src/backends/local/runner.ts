@@ -213,9 +213,13 @@ class LocalRun {
     rmSync(workDir, { recursive: true, force: true });
     mkdirSync(workDir, { recursive: true });
     if (decision.interpreter && !venv) binDirs.push(writeShim(join(this.runDir, '.bin'), decision.interpreter.executable));
-    let env = prependPath(this.options.env ?? process.env, binDirs);
+    // The run configuration's environment_variables (a sweep's trial ones too), as Azure ML sets
+    // them; mlsteps' own variables (PATH to the checked interpreter first) are applied over them.
+    const jobVariables = { ...stringMap(step.job.environment_variables), ...stringMap((step.job.trial as { environment_variables?: unknown } | undefined)?.environment_variables) };
+    let env = prependPath({ ...(this.options.env ?? process.env), ...jobVariables }, binDirs);
     env = { ...env, PYTHONUNBUFFERED: '1', MLSTEPS_STEP: step.name, MLSTEPS_RUN_DIR: this.runDir };
-    if (this.plan.experimentName) env.MLFLOW_EXPERIMENT_NAME = this.plan.experimentName;
+    const experiment = typeof step.job.experiment_name === 'string' ? step.job.experiment_name : this.plan.experimentName;
+    if (experiment) env.MLFLOW_EXPERIMENT_NAME = experiment;
     if (venv) env.VIRTUAL_ENV = venv.dir;
     if (decision.interpreter && step.type === 'spark') env.PYSPARK_PYTHON = decision.interpreter.executable;
     const started = Date.now();
@@ -523,4 +527,9 @@ function numberOr(obj: unknown, key: string): number | undefined {
 /** `2024-05-01T12-30-45-123Z`: sortable, and valid in a Windows path. */
 function timestamp(): string {
   return new Date().toISOString().replace(/[:.]/g, '-');
+}
+
+function stringMap(value: unknown): Record<string, string> {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return {};
+  return Object.fromEntries(Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => [k, String(v)]));
 }
