@@ -71,8 +71,16 @@ export function buildCli(io: { out: (s: string) => void; err: (s: string) => voi
     .option('--require-packages', 'local: fail a step whose Python packages are missing, instead of skipping it')
     .option('--prepare-env', 'local: make a virtual environment per conda file (.mlsteps/venvs) and pip install its dependencies')
     .option('--work-dir <dir>', 'local: the run folder (default: <project>/.mlsteps/runs/<timestamp>)')
-    .action(async (path: string, opts: { profile?: string; step?: string[]; backend: string; dryRun?: boolean; timeout?: number; concurrency?: number; python?: string; requirePackages?: boolean; prepareEnv?: boolean; workDir?: string }) => {
-      process.exitCode = await runCommand({ path, profile: opts.profile, steps: opts.step, backend: opts.backend, dryRun: opts.dryRun, timeoutMinutes: opts.timeout, concurrency: opts.concurrency, python: opts.python, requirePackages: opts.requirePackages, prepareEnv: opts.prepareEnv, workDir: opts.workDir }, io);
+    .option('--subscription <id>', 'azureml: subscription of the workspace (default: mlsteps.yml workspace.subscription_id)')
+    .option('--resource-group <name>', 'azureml: resource group of the workspace (default: mlsteps.yml workspace.resource_group)')
+    .option('--workspace <name>', 'azureml: the Azure ML workspace (default: mlsteps.yml workspace.name)')
+    .option('--arm-endpoint <url>', 'azureml: Azure Resource Manager endpoint (sovereign clouds, Azure Stack)', 'https://management.azure.com')
+    .option('--arm-audience <url>', "azureml: token audience of ARM, when it is not the endpoint's (Azure Stack)")
+    .option('--authority-host <url>', 'azureml: Entra ID authority host (sovereign clouds, Azure Stack)')
+    .option('--no-wait', 'azureml: submit the jobs and return without waiting for them')
+    .option('--create-compute', 'azureml: create a missing amlcompute from the catalog')
+    .action(async (path: string, opts: { profile?: string; step?: string[]; backend: string; dryRun?: boolean; timeout?: number; concurrency?: number; python?: string; requirePackages?: boolean; prepareEnv?: boolean; workDir?: string; subscription?: string; resourceGroup?: string; workspace?: string; armEndpoint?: string; armAudience?: string; authorityHost?: string; wait: boolean; createCompute?: boolean }) => {
+      process.exitCode = await runCommand({ path, profile: opts.profile, steps: opts.step, backend: opts.backend, dryRun: opts.dryRun, timeoutMinutes: opts.timeout, concurrency: opts.concurrency, python: opts.python, requirePackages: opts.requirePackages, prepareEnv: opts.prepareEnv, workDir: opts.workDir, subscription: opts.subscription, resourceGroup: opts.resourceGroup, workspace: opts.workspace, armEndpoint: opts.armEndpoint, armAudience: opts.armAudience, authorityHost: opts.authorityHost, noWait: opts.wait === false, createCompute: opts.createCompute }, io);
     });
 
   program

@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
+import type { SubmitResult } from '../backends/azureml';
 import { runPlanLocally, type LocalRunResult, type OutputLine, type RunEvent, type StepResult } from '../backends/local';
+import type { Plan } from '../model/step';
 import { planProject } from '../plan';
 import { formatText } from '../report';
 import { formatDuration, formatMetric, formatParameters, formatSummary, paint } from './summary';
@@ -32,6 +34,19 @@ export interface RunCommandOptions {
   abortSignal?: AbortSignal;
   /** After SIGTERM, how long a step's processes get before SIGKILL (local); default 5 s. */
   killGraceMs?: number;
+  /** Azure ML: the workspace (each wins over mlsteps.yml's workspace:). */
+  subscription?: string;
+  resourceGroup?: string;
+  workspace?: string;
+  /** Azure ML: the ARM endpoint and Entra ID authority (sovereign clouds, Azure Stack). */
+  armEndpoint?: string;
+  /** Azure ML: the ARM token audience, when it is not the endpoint's (Azure Stack). */
+  armAudience?: string;
+  authorityHost?: string;
+  /** Azure ML: submit the jobs and return without waiting for them. */
+  noWait?: boolean;
+  /** Azure ML: create a missing amlcompute of the catalog. */
+  createCompute?: boolean;
 }
 
 export interface RunIO {
@@ -53,8 +68,13 @@ export async function runCommand(options: RunCommandOptions, io: RunIO): Promise
     return RUN_EXIT.usage;
   };
   const backend = options.backend ?? 'local';
-  if (backend === 'azureml') return usage('--backend azureml is not available yet', 'run the steps on this machine with --backend local');
-  if (backend !== 'local') return usage(`unknown backend "${backend}"`, 'use --backend local or --backend azureml');
+  if (backend !== 'local' && backend !== 'azureml') return usage(`unknown backend "${backend}"`, 'use --backend local or --backend azureml');
+  if (backend === 'azureml') {
+    // Waiting for the jobs (status, logs, metrics, gates) is not built yet: returning 0 for jobs that
+    // may still fail is the very failure mlsteps exists to prevent, so only --no-wait runs.
+    if (!options.noWait) return usage('--backend azureml waits for the jobs by default, and waiting is not implemented yet', 'add --no-wait to submit the jobs and return (exit 0 means submitted, not succeeded)');
+    if (options.dryRun) return usage('--dry-run is not implemented for --backend azureml yet', 'use `mlsteps plan` to see the steps, or --backend local --dry-run');
+  }
   if (options.concurrency !== undefined && !(Number.isInteger(options.concurrency) && options.concurrency >= 1)) return usage(`--concurrency must be a whole number ≥ 1, not ${options.concurrency}`);
   if (options.timeoutMinutes !== undefined && !(options.timeoutMinutes > 0)) return usage(`--timeout must be a number of minutes > 0, not ${options.timeoutMinutes}`);
 
@@ -88,6 +108,7 @@ export async function runCommand(options: RunCommandOptions, io: RunIO): Promise
       return RUN_EXIT.usage;
     }
     if (planned.validation.diagnostics.length > 0) io.err(formatText(planned.validation, { color: io.isTTY }) + '\n');
+    if (backend === 'azureml') return await runOnAzureML(planned.plan, options, io, controller.signal);
     const printer = new Printer(io);
     const result = await runPlanLocally(planned.plan, {
       ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
@@ -108,6 +129,75 @@ export async function runCommand(options: RunCommandOptions, io: RunIO): Promise
   } finally {
     if (!outer) for (const s of signals) process.removeListener(s, onSignal);
   }
+}
+
+/**
+ * `--backend azureml --no-wait`: submits the steps and prints, per step, the job name and its
+ * studio URL. Exit 0 when every step has a job (submitted, attached to, reused; a step that needs
+ * a sweep's best parameter while the sweep runs is listed as skipped), 1 when a step could not be
+ * submitted or signing in failed, 2 when the workspace is not known, 130 when cancelled.
+ */
+async function runOnAzureML(plan: Plan, options: RunCommandOptions, io: RunIO, abortSignal: AbortSignal): Promise<number> {
+  // Loaded on use: the Azure SDKs cost start-up time that validate, plan and local runs need not pay.
+  const { AzureMLError, bestTrialParameter, createCredential, resolveTarget, submitPlan, TargetError } = require('../backends/azureml') as typeof import('../backends/azureml');
+  const bold = paint(io.isTTY, '1');
+  const dim = paint(io.isTTY, '2');
+  const green = paint(io.isTTY, '32');
+  const red = paint(io.isTTY, '31');
+  const yellow = paint(io.isTTY, '33');
+  let target;
+  try {
+    target = resolveTarget({ subscription: options.subscription, resourceGroup: options.resourceGroup, workspace: options.workspace, armEndpoint: options.armEndpoint, armAudience: options.armAudience, authorityHost: options.authorityHost }, plan);
+  } catch (err) {
+    if (err instanceof TargetError) {
+      io.err(`mlsteps run: ${err.message}\n  hint: ${err.hint}\n`);
+      return RUN_EXIT.usage;
+    }
+    throw err;
+  }
+  const local = plan.steps.filter((s) => s.compute.kind === 'local');
+  if (local.length > 0) {
+    io.err(`mlsteps run: ${local.map((s) => s.name).join(', ')} ${local.length === 1 ? 'runs' : 'run'} on compute "local", which Azure ML cannot run\n  hint: run ${local.length === 1 ? 'it' : 'them'} with --backend local, or give ${local.length === 1 ? 'it' : 'them'} an Azure ML compute\n`);
+    return RUN_EXIT.usage;
+  }
+  io.out(bold(`mlsteps run: submitting ${plan.steps.length} step${plan.steps.length === 1 ? '' : 's'} to Azure ML workspace ${target.workspace} (resource group ${target.resourceGroup}); not waiting for the jobs (--no-wait)`) + '\n');
+  if (options.timeoutMinutes !== undefined) io.out(dim('  note: --timeout applies to waiting, and --no-wait does not wait') + '\n');
+  const credential = createCredential({ scheme: 'default' }, target.authorityHost ? { authorityHost: target.authorityHost } : {});
+  let result: SubmitResult;
+  try {
+    result = await submitPlan(plan, target, {
+      credential,
+      abortSignal,
+      createCompute: options.createCompute === true,
+      resolveBest: bestTrialParameter,
+      onProgress: (message, step) => io.out(dim(`  ${step ? `[${step}] ` : ''}${message}`) + '\n'),
+    });
+  } catch (err) {
+    if (abortSignal.aborted) {
+      io.err('mlsteps run: cancelled\n');
+      return RUN_EXIT.cancelled;
+    }
+    if (err instanceof AzureMLError) {
+      io.err(`mlsteps run: ${err.describe()}\n`);
+      return RUN_EXIT.failed;
+    }
+    throw err;
+  }
+  for (const s of result.steps) {
+    if (s.outcome === 'ok') {
+      io.out(`${green(`✓ ${s.step}`)} ${s.action} ${bold(s.jobName ?? '')} ${dim(`(${s.status ?? 'unknown'})`)}\n  ${s.studioUrl ?? ''}\n`);
+    } else if (s.outcome === 'skipped') {
+      io.out(`${yellow(`⊘ ${s.step} skipped:`)} ${s.reason ?? ''}\n${s.hint ? `  hint: ${s.hint}\n` : ''}`);
+    } else {
+      io.out(`${red(`✗ ${s.step} failed:`)} ${s.reason ?? ''}\n${s.hint ? `  hint: ${s.hint}\n` : ''}`);
+    }
+    for (const w of s.warnings) io.out(yellow(`  warning: ${w}`) + '\n');
+  }
+  const count = (o: string) => result.steps.filter((s) => s.outcome === o).length;
+  const [ok, skipped, failed] = [count('ok'), count('skipped'), count('failed')];
+  io.out(`\n${bold(`${ok} of ${result.steps.length} step${result.steps.length === 1 ? '' : 's'} submitted`)}${skipped ? `, ${skipped} skipped` : ''}${failed ? `, ${red(`${failed} failed`)}` : ''}; the jobs run on in Azure ML\n`);
+  if (abortSignal.aborted) return RUN_EXIT.cancelled;
+  return failed > 0 ? RUN_EXIT.failed : RUN_EXIT.ok;
 }
 
 export function exitCode(result: LocalRunResult): number {

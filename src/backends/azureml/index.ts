@@ -1,0 +1,15 @@
+export { submitPlan, type BestResolver, type StepSubmission, type SubmitAction, type SubmitOptions, type SubmitResult } from './submit';
+export { createCredential, authFromServiceConnection, isKnownAuthority, type AuthConfig, type CredentialOptions } from './credential';
+export { resolveTarget, armScope, studioUrl, workspaceId, tenantOfToken, TargetError, DEFAULT_ARM_ENDPOINT, type Target, type TargetFlags } from './target';
+export { ArmClient, SDK_API_VERSION, NEWER_API_VERSION, type RetryOptions, type ArmClientOptions } from './client';
+export { AzureMLError, explain } from './errors';
+export { contentHash, sortLikeAzureML, CONTENT_HASH_VERSION } from './hash';
+export { jobName, attemptOf, NAME_PATTERN } from './names';
+export { buildJobBody, searchSpace, searchExpression, samplingAlgorithm, provenanceTags, buildUrl, isoDuration, JobBodyError, type JobBody, type JobRefs, type Json } from './job';
+export { ensureCode, uploadSnapshot, UPLOAD_ROOT, type CodeAsset } from './code';
+export { ensureEnvironment, environmentVersion, environmentName, parseAssetReference, type EnvironmentAsset } from './environment';
+export { ensureCompute, amlComputeBody, differences, type ComputeTarget } from './compute';
+export { resolveInputs, BestNotAvailableError, type InputBindings } from './data';
+export { defaultDatastore, blobAccountUrl, uploadFiles, type UploadOptions } from './storage';
+export { Context, type SubmitStats } from './context';
+export { bestTrialParameter } from './best';
