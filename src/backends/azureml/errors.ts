@@ -15,7 +15,7 @@ export class AzureMLError extends Error {
 
   constructor(doing: string, detail: string, options: { code?: string; status?: number; hint?: string; cause?: unknown } = {}) {
     const head = options.code ? `${options.code}${options.status ? ` (HTTP ${options.status})` : ''}: ` : options.status ? `HTTP ${options.status}: ` : '';
-    super(`${doing}: ${head}${detail}`, options.cause === undefined ? undefined : { cause: options.cause });
+    super(redactSecrets(`${doing}: ${head}${detail}`), options.cause === undefined ? undefined : { cause: options.cause });
     this.doing = doing;
     if (options.code !== undefined) this.code = options.code;
     if (options.status !== undefined) this.status = options.status;
@@ -26,6 +26,19 @@ export class AzureMLError extends Error {
   describe(): string {
     return this.hint ? `${this.message}\n  hint: ${this.hint}` : this.message;
   }
+}
+
+/**
+ * Service errors can quote the request they failed on: a SAS URL's signature, an account key in a
+ * connection string, a bearer token. None of them may reach a log.
+ */
+export function redactSecrets(text: string): string {
+  return text
+    .replace(/([?&](?:sig|se|skoid|sktid|skt|ske|sks|skv)=)[^&\s"'<>]+/gi, '$1***')
+    .replace(/(AccountKey=)[^;\s"']+/gi, '$1***')
+    .replace(/(SharedAccessSignature=)[^;\s"']+/gi, '$1***')
+    .replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]+/g, '$1***')
+    .replace(/("?(?:client_secret|client_assertion|access_token|refresh_token|key)"?\s*[:=]\s*"?)[^"&\s,}]+/gi, '$1***');
 }
 
 /** Where the failure happened, for hints that name the workspace. */
