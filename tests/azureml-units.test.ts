@@ -39,7 +39,7 @@ import {
 } from '../src/backends/azureml';
 import type { Context } from '../src/backends/azureml/context';
 import { fixturesDir, fixtureSkipMessage, projectRoot } from './helpers/fixtures';
-import { AzureMLError as RedactingError, redactSecrets } from '../src/backends/azureml/errors';
+import { redactSecrets } from '../src/backends/azureml/errors';
 
 const SAMPLE = path.join(projectRoot, 'samples', 'credit-risk');
 const SUB = '00000000-1111-2222-3333-444444444444';
@@ -421,7 +421,7 @@ test('errors say what was being done, the ARM code, and what to do', () => {
 
 test('error messages never carry a SAS signature, an account key or a token', () => {
   const url = 'https://acct.blob.core.windows.net/c/LocalUpload/x?sv=2021-08-06&se=2030-01-01&sr=c&sp=rw&sig=abc%2Fdef%3D';
-  const e = new RedactingError('uploading code', `PUT ${url} failed; AccountKey=s3cr3t==; Authorization: Bearer eyJ0eXAi.eyJhbGci.sig; {"client_secret":"hunter2"}`);
+  const e = new AzureMLError('uploading code', `PUT ${url} failed; AccountKey=s3cr3t==; Authorization: Bearer eyJ0eXAi.eyJhbGci.sig; {"client_secret":"hunter2"}`);
   for (const secret of ['abc%2Fdef%3D', 's3cr3t==', 'eyJ0eXAi.eyJhbGci.sig', 'hunter2']) assert.ok(!e.message.includes(secret), `${secret} in ${e.message}`);
   assert.match(e.message, /sig=\*\*\*/);
   assert.equal(redactSecrets('nothing secret here'), 'nothing secret here');
