@@ -10,11 +10,13 @@
 // listed in BENCHMARKS below.
 import * as os from 'node:os';
 import * as coldStart from './cold-start';
+import * as hash from './hash';
 import { BenchError, type Benchmark, type Row, seconds, table } from './lib';
 import * as planScale from './plan-scale';
+import * as submit from './submit';
 import * as validateScale from './validate-scale';
 
-const BENCHMARKS: Benchmark[] = [coldStart, validateScale, planScale];
+const BENCHMARKS: Benchmark[] = [coldStart, validateScale, planScale, submit, hash];
 
 function machine(): string {
   const cpus = os.cpus();
