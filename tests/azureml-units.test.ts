@@ -426,3 +426,11 @@ test('error messages never carry a SAS signature, an account key or a token', ()
   assert.match(e.message, /sig=\*\*\*/);
   assert.equal(redactSecrets('nothing secret here'), 'nothing secret here');
 });
+
+test('hints for a workspace that is not there and for an audience Entra ID does not know', () => {
+  const notFound = Object.assign(new Error('The Resource Microsoft.MachineLearningServices/workspaces/ws2 was not found.'), { name: 'RestError', statusCode: 404, code: 'ResourceNotFound' });
+  const e = explain(notFound, 'reading the workspace', { workspace: 'ws2', resourceGroup: 'ml-rg', subscriptionId: 's' });
+  assert.match(e.hint ?? '', /check --subscription, --resource-group and --workspace/);
+  const audience = Object.assign(new Error('invalid_resource: AADSTS500011: The resource principal named https://management.example was not found in the tenant.'), { name: 'AuthenticationError' });
+  assert.match(explain(audience, 'signing in').hint ?? '', /--arm-audience/);
+});

@@ -13,7 +13,7 @@ const USAGE = `Usage: npm run emulator -- [options]
   --latency MS           add MS milliseconds to every request
   --page-size N          items per page of list operations (default 50)
   --fixtures DIR         folder holding azureml-rest-spec/ (default $MLSTEPS_FIXTURES or ../shared/fixtures)
-  --env-file FILE        also write the environment variables (KEY=value lines) to FILE
+  --write-env FILE       also write the environment variables (KEY=value lines) to FILE
   --quiet                do not print each request
   -h, --help             this text`;
 
@@ -54,7 +54,7 @@ function parse(argv: string[]): EmulatorOptions & { envFile?: string; quiet?: bo
       case '--fixtures':
         out.fixturesDir = resolve(value());
         break;
-      case '--env-file':
+      case '--write-env':
         out.envFile = resolve(value());
         break;
       case '--quiet':

@@ -91,7 +91,7 @@ export function amlComputeBody(spec: ComputeSpec, location: string | undefined):
   const idle = typeof spec.idle_time_before_scale_down === 'number' ? spec.idle_time_before_scale_down : 120;
   const properties: AmlCompute = {
     computeType: 'AmlCompute',
-    description: 'Created by mlsteps from the project catalog.',
+    description: typeof spec.description === 'string' ? spec.description : 'Created by mlsteps from the project catalog.',
     properties: {
       vmSize: spec.size,
       vmPriority: spec.tier === 'low_priority' ? 'LowPriority' : 'Dedicated',
@@ -106,7 +106,8 @@ async function create(ctx: Context, name: string, spec: ComputeSpec, computeId: 
   const doing = `creating compute "${name}"`;
   try {
     const ws = await ctx.workspace();
-    const body = amlComputeBody(spec, ws.location);
+    // The catalog's location wins (a cluster in another region than the workspace), else the workspace's.
+    const body = amlComputeBody(spec, typeof spec.location === 'string' ? spec.location : ws.location);
     ctx.progress(`creating compute ${name}: ${spec.size}, ${spec.min_instances ?? 0}–${spec.max_instances ?? 1} nodes${spec.tier === 'low_priority' ? ', low priority' : ''}`);
     const poller = await ctx.client.sdk.computeOperations.beginCreateOrUpdate(resourceGroup, workspace, name, body, {
       abortSignal: ctx.abortSignal,
@@ -140,9 +141,9 @@ export function differences(name: string, spec: ComputeSpec, existing: ComputeRe
   const p = props.properties ?? {};
   if (spec.size && p.vmSize && spec.size.toLowerCase() !== p.vmSize.toLowerCase()) out.push(`compute ${name} has size ${p.vmSize}, the catalog says ${spec.size}`);
   const max = p.scaleSettings?.maxNodeCount;
-  if (spec.max_instances !== undefined && max !== undefined && spec.max_instances !== max) out.push(`compute ${name} scales to ${max} nodes, the catalog says ${spec.max_instances}`);
+  if (spec.max_instances !== undefined && max !== undefined && spec.max_instances !== max) out.push(`compute ${name} scales to ${max} node${max === 1 ? '' : 's'}, the catalog says ${spec.max_instances}`);
   const min = p.scaleSettings?.minNodeCount;
-  if (spec.min_instances !== undefined && min !== undefined && spec.min_instances !== min) out.push(`compute ${name} keeps ${min} nodes, the catalog says ${spec.min_instances}`);
+  if (spec.min_instances !== undefined && min !== undefined && spec.min_instances !== min) out.push(`compute ${name} keeps ${min} node${min === 1 ? '' : 's'}, the catalog says ${spec.min_instances}`);
   const priority = spec.tier === 'low_priority' ? 'LowPriority' : spec.tier === 'dedicated' ? 'Dedicated' : undefined;
   if (priority && p.vmPriority && priority !== p.vmPriority) out.push(`compute ${name} has priority ${p.vmPriority}, the catalog says ${spec.tier}`);
   if (out.length > 0) out.push(`mlsteps does not change an existing compute: update ${name} yourself, or the catalog`);

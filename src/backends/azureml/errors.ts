@@ -102,7 +102,13 @@ export function explain(err: unknown, doing: string, scope: ErrorScope = {}): Az
     const lead = /^([a-z]+(?:_[a-z]+)+): ([\s\S]*)$/.exec(e.message ?? '');
     const code = e.errorResponse?.error ?? lead?.[1] ?? 'AuthenticationFailed';
     const detail = e.errorResponse?.errorDescription ?? lead?.[2] ?? e.message ?? 'authentication failed';
-    return new AzureMLError(doing, firstLine(detail), { code, cause: err, hint: 'check the service connection (tenant, client id, secret or certificate, federated credential) or `az login`, and --authority-host for sovereign clouds' });
+    // AADSTS500011: the token's audience is not a resource Entra ID knows — the ARM audience of a
+    // sovereign cloud or Azure Stack, which --arm-audience names.
+    const audience = /AADSTS500011|invalid_resource/.test(`${code} ${detail}`);
+    const hint = audience
+      ? 'Entra ID does not know the token audience: pass --arm-audience with the cloud\'s Resource Manager audience (e.g. https://management.usgovcloudapi.net/ for Azure Government, or your Azure Stack\'s)'
+      : 'check the service connection (tenant, client id, secret or certificate, federated credential) or `az login`, and --authority-host for sovereign clouds';
+    return new AzureMLError(doing, firstLine(detail), { code, cause: err, hint });
   }
   const status = statusOf(err);
   const code = codeOf(err);
@@ -143,7 +149,7 @@ function hintFor(code: string | undefined, status: number | undefined, ws: strin
   }
   if (status === 401) return 'the token was refused: check the service connection (or `az login`) and its tenant';
   if (status === 403) return `the identity mlsteps runs as needs the "AzureML Data Scientist" role (or Contributor) on ${ws}`;
-  if (status === 404 && /Workspace/i.test(code ?? '')) return 'check --subscription, --resource-group and --workspace (or workspace: in mlsteps.yml)';
+  if (status === 404 && (/Workspace/i.test(code ?? '') || code === 'ResourceNotFound')) return `check --subscription, --resource-group and --workspace (or workspace: in mlsteps.yml): ${ws} was not found`;
   if (status === 429) return 'Azure ML throttled the requests even after retries: try again in a few minutes';
   if (status !== undefined && status >= 500) return 'Azure ML had a service error that persisted through retries: run the stage again; if it keeps failing, check https://status.azure.com';
   if (status === 400) return 'Azure ML refused the request as invalid: check the run configuration against the message above';
