@@ -128,13 +128,11 @@ test('mlsteps run --backend azureml --no-wait signs in with DefaultAzureCredenti
   assert.deepEqual([...principals], ['secret'], 'DefaultAzureCredential took the service principal from AZURE_CLIENT_ID/AZURE_CLIENT_SECRET');
 });
 
-test('mlsteps run --backend azureml without --no-wait refuses (exit 2) rather than report jobs it has not watched', async () => {
-  let err = '';
-  const code = await runCommand({ path: project, backend: 'azureml' }, { out: () => undefined, err: (s) => void (err += s) });
-  assert.equal(code, 2);
-  assert.match(err, /waiting is not implemented yet\n {2}hint: add --no-wait/);
-  let err2 = '';
-  const missing = await runCommand({ path: project, backend: 'azureml', noWait: true }, { out: () => undefined, err: (s) => void (err2 += s) });
-  assert.equal(missing, 2);
-  assert.match(err2, /missing the subscription \(--subscription, or workspace\.subscription_id in mlsteps\.yml\)/);
+test('mlsteps run --backend azureml needs the workspace whether it waits (the default) or not (exit 2)', async () => {
+  for (const noWait of [false, true]) {
+    let err = '';
+    const code = await runCommand({ path: project, backend: 'azureml', noWait }, { out: () => undefined, err: (s) => void (err += s) });
+    assert.equal(code, 2);
+    assert.match(err, /missing the subscription \(--subscription, or workspace\.subscription_id in mlsteps\.yml\)/);
+  }
 });

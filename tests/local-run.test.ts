@@ -457,7 +457,7 @@ test('usage errors exit 2: an unknown profile or step, an invalid project, the a
     assert.match(step.err, /no run configuration "b"/);
     const azure = await runCli({ path: p.dir, backend: 'azureml' });
     assert.equal(azure.code, 2);
-    assert.match(azure.err, /--backend azureml waits for the jobs by default, and waiting is not implemented yet/);
+    assert.match(azure.err, /missing the subscription|runs on compute "local", which Azure ML cannot run/);
     writeFileSync(join(p.dir, 'runconfigs', 'a.yml'), 'command: sh a.sh\ncode: ../src\ncompute: local\ncomand: x\n');
     const invalid = await runCli({ path: p.dir });
     assert.equal(invalid.code, 2);

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import type { SubmitResult } from '../backends/azureml';
+import type { TokenCredential } from '@azure/identity';
+import type { BestTrial, StepSubmission, SubmitResult, Target, WatchResult } from '../backends/azureml';
 import { runPlanLocally, type LocalRunResult, type OutputLine, type RunEvent, type StepResult } from '../backends/local';
 import type { Plan } from '../model/step';
 import { planProject } from '../plan';
@@ -47,6 +48,10 @@ export interface RunCommandOptions {
   noWait?: boolean;
   /** Azure ML: create a missing amlcompute of the catalog. */
   createCompute?: boolean;
+  /** Azure ML (test hook): first pause between status reads, default 2 s. */
+  pollMinMs?: number;
+  /** Azure ML (test hook): how long a cancellation waits for the jobs to reach Canceled, default 3 s. */
+  cancelWaitMs?: number;
 }
 
 export interface RunIO {
@@ -70,9 +75,6 @@ export async function runCommand(options: RunCommandOptions, io: RunIO): Promise
   const backend = options.backend ?? 'local';
   if (backend !== 'local' && backend !== 'azureml') return usage(`unknown backend "${backend}"`, 'use --backend local or --backend azureml');
   if (backend === 'azureml') {
-    // Waiting for the jobs (status, logs, metrics, gates) is not built yet: returning 0 for jobs that
-    // may still fail is the very failure mlsteps exists to prevent, so only --no-wait runs.
-    if (!options.noWait) return usage('--backend azureml waits for the jobs by default, and waiting is not implemented yet', 'add --no-wait to submit the jobs and return (exit 0 means submitted, not succeeded)');
     if (options.dryRun) return usage('--dry-run is not implemented for --backend azureml yet', 'use `mlsteps plan` to see the steps, or --backend local --dry-run');
   }
   if (options.concurrency !== undefined && !(Number.isInteger(options.concurrency) && options.concurrency >= 1)) return usage(`--concurrency must be a whole number ≥ 1, not ${options.concurrency}`);
@@ -160,9 +162,10 @@ async function runOnAzureML(plan: Plan, options: RunCommandOptions, io: RunIO, a
     io.err(`mlsteps run: ${local.map((s) => s.name).join(', ')} ${local.length === 1 ? 'runs' : 'run'} on compute "local", which Azure ML cannot run\n  hint: run ${local.length === 1 ? 'it' : 'them'} with --backend local, or give ${local.length === 1 ? 'it' : 'them'} an Azure ML compute\n`);
     return RUN_EXIT.usage;
   }
+  const credential = createCredential({ scheme: 'default' }, target.authorityHost ? { authorityHost: target.authorityHost } : {});
+  if (!options.noWait) return waitOnAzureML(plan, target, credential, options, io, abortSignal);
   io.out(bold(`mlsteps run: submitting ${plan.steps.length} step${plan.steps.length === 1 ? '' : 's'} to Azure ML workspace ${target.workspace} (resource group ${target.resourceGroup}); not waiting for the jobs (--no-wait)`) + '\n');
   if (options.timeoutMinutes !== undefined) io.out(dim('  note: --timeout applies to waiting, and --no-wait does not wait') + '\n');
-  const credential = createCredential({ scheme: 'default' }, target.authorityHost ? { authorityHost: target.authorityHost } : {});
   let result: SubmitResult;
   try {
     result = await submitPlan(plan, target, {
@@ -198,6 +201,187 @@ async function runOnAzureML(plan: Plan, options: RunCommandOptions, io: RunIO, a
   io.out(`\n${bold(`${ok} of ${result.steps.length} step${result.steps.length === 1 ? '' : 's'} submitted`)}${skipped ? `, ${skipped} skipped` : ''}${failed ? `, ${red(`${failed} failed`)}` : ''}; the jobs run on in Azure ML\n`);
   if (abortSignal.aborted) return RUN_EXIT.cancelled;
   return failed > 0 ? RUN_EXIT.failed : RUN_EXIT.ok;
+}
+
+interface WaitedStep {
+  name: string;
+  submission?: StepSubmission;
+  watch?: WatchResult;
+  metrics?: Record<string, number>;
+  best?: BestTrial;
+  note?: string;
+}
+
+/**
+ * `--backend azureml` (waiting): submits the steps, then watches each job to its end — its status
+ * as it moves, its log lines prefixed by the step's name — and prints a summary with the final
+ * metrics (and a sweep's best trial). A step that needs a sweep's best parameter is submitted once
+ * that sweep has completed. SIGINT/SIGTERM request cancellation of every running job at once
+ * (exit 130); `--timeout` cancels the jobs still running (exit 1); a job that does not complete →
+ * exit 1.
+ */
+async function waitOnAzureML(plan: Plan, target: Target, credential: TokenCredential, options: RunCommandOptions, io: RunIO, abortSignal: AbortSignal): Promise<number> {
+  const { AzureMLError, ArmClient, Context, bestTrial, bestTrialParameter, readMetrics, submitPlan, watchJob } = require('../backends/azureml') as typeof import('../backends/azureml');
+  const bold = paint(io.isTTY, '1');
+  const dim = paint(io.isTTY, '2');
+  const green = paint(io.isTTY, '32');
+  const red = paint(io.isTTY, '31');
+  const yellow = paint(io.isTTY, '33');
+  const label = (step: string) => paint(io.isTTY, LABEL_COLORS[Math.max(0, plan.steps.findIndex((s) => s.name === step)) % LABEL_COLORS.length])(`[${step}]`);
+  const started = Date.now();
+  const deadline = options.timeoutMinutes !== undefined ? started + options.timeoutMinutes * 60_000 : undefined;
+  io.out(bold(`mlsteps run: ${plan.steps.length} step${plan.steps.length === 1 ? '' : 's'} on Azure ML workspace ${target.workspace} (resource group ${target.resourceGroup}); waiting for the jobs`) + '\n');
+  // Requests that cancel jobs must not be cut short by the very signal that asked for them.
+  const ctx = new Context(new ArmClient(credential, target), {});
+  const steps = new Map<string, WaitedStep>(plan.steps.map((s) => [s.name, { name: s.name }]));
+  const byName = new Map(plan.steps.map((s) => [s.name, s]));
+  let timedOut = false;
+  let pending = plan.steps;
+  while (pending.length > 0 && !abortSignal.aborted && !timedOut) {
+    let result: SubmitResult;
+    try {
+      result = await submitPlan({ ...plan, steps: pending }, target, {
+        credential,
+        abortSignal,
+        createCompute: options.createCompute === true,
+        resolveBest: bestTrialParameter,
+        onProgress: (message, step) => io.out(dim(`  ${step ? `${label(step)} ` : ''}${message}`) + '\n'),
+      });
+    } catch (err) {
+      if (abortSignal.aborted) break;
+      if (err instanceof AzureMLError) {
+        io.err(`mlsteps run: ${err.describe()}\n`);
+        return RUN_EXIT.failed;
+      }
+      throw err;
+    }
+    const toWatch: { name: string; jobName: string }[] = [];
+    for (const s of result.steps) {
+      const w = steps.get(s.step)!;
+      if (w.watch && s.outcome === 'ok') continue; // an upstream step read again: already watched
+      w.submission = s;
+      if (s.outcome === 'ok') {
+        io.out(`${label(s.step)} ${s.action} ${bold(s.jobName ?? '')} ${dim(`(${s.status ?? 'unknown'})`)}\n  ${s.studioUrl ?? ''}\n`);
+        toWatch.push({ name: s.step, jobName: s.jobName! });
+      } else if (s.outcome === 'skipped') {
+        io.out(`${yellow(`⊘ ${s.step} waits:`)} ${s.reason ?? ''}\n`);
+      } else {
+        io.out(`${red(`✗ ${s.step} failed:`)} ${s.reason ?? ''}\n${s.hint ? `  hint: ${s.hint}\n` : ''}`);
+      }
+      for (const warning of s.warnings) io.out(yellow(`  warning: ${warning}`) + '\n');
+    }
+    await Promise.all(
+      toWatch.map(async ({ name, jobName }) => {
+        const w = steps.get(name)!;
+        let watch: WatchResult;
+        try {
+          watch = await watchJob(ctx, jobName, {
+            abortSignal,
+            ...(deadline !== undefined ? { timeoutMs: Math.max(1, deadline - Date.now()) } : {}),
+            ...(options.pollMinMs !== undefined ? { pollMinMs: options.pollMinMs } : {}),
+            cancelWaitMs: options.cancelWaitMs ?? 3000,
+            onStatus: (status) => io.out(`${label(name)} ${dim(`status: ${status}`)}\n`),
+            onLogFileStart: (file) => io.out(`${label(name)} ${dim(`── ${file}`)}\n`),
+            onLogLine: (file, line) => io.out(`${label(name)} ${file.startsWith('system_logs/') ? dim(line) : line}\n`),
+          });
+        } catch (err) {
+          const e = err instanceof AzureMLError ? err : new AzureMLError(`watching job ${jobName}`, (err as Error).message);
+          watch = { status: 'Unknown', succeeded: false, error: e.describe(), lastLines: [], durationMs: 0, logBytesFetched: 0, statusReads: 0 };
+        }
+        w.watch = watch;
+        if (watch.status === 'TimedOut') timedOut = true;
+        if (watch.succeeded) {
+          try {
+            w.metrics = await readMetrics(ctx, jobName, { abortSignal });
+            if (byName.get(name)?.type === 'sweep') w.best = await bestTrial(ctx, jobName, { abortSignal });
+          } catch (err) {
+            w.note = `metrics not read: ${(err as Error).message}`;
+          }
+          const metrics = Object.entries(w.metrics ?? {}).map(([k, v]) => `${k}=${formatMetric(v)}`).join(' ');
+          io.out(`${green(`✓ ${name}`)} ${jobName} Completed in ${formatDuration(watch.durationMs)}${metrics ? ` — ${metrics}` : ''}\n`);
+        } else if (abortSignal.aborted) {
+          io.out(`${yellow(`■ ${name}`)} ${jobName}: ${watch.status}${watch.jobStatus && watch.jobStatus !== watch.status ? ` (${watch.jobStatus})` : ''}\n`);
+        } else {
+          io.out(`${red(`✗ ${name}`)} ${jobName} ${watch.status}${watch.error ? `: ${watch.error}` : ''}\n`);
+          if (watch.lastLines.length) {
+            io.out(dim(`  last ${watch.lastLines.length} line${watch.lastLines.length === 1 ? '' : 's'} of its logs:`) + '\n');
+            for (const l of watch.lastLines) io.out(`  │ ${l}\n`);
+          }
+        }
+      }),
+    );
+    // Steps that waited for a sweep to complete (its best parameters) can go now; the steps they
+    // need, completed, are read again (reused) so their jobs bind the inputs.
+    const ready = plan.steps.filter((s) => {
+      const w = steps.get(s.name)!;
+      return w.submission?.outcome === 'skipped' && !w.watch && s.needs.every((n) => !byName.has(n) || steps.get(n)?.watch?.succeeded === true);
+    });
+    if (ready.length === 0) break;
+    const include = new Set<string>();
+    const add = (name: string) => {
+      if (include.has(name) || !byName.has(name)) return;
+      include.add(name);
+      for (const n of byName.get(name)!.needs) add(n);
+    };
+    for (const s of ready) add(s.name);
+    pending = plan.steps.filter((s) => include.has(s.name));
+  }
+
+  io.out('\n' + formatAzureSummary([...steps.values()], Date.now() - started, io.isTTY));
+  if (abortSignal.aborted) {
+    io.err('mlsteps run: cancelled\n');
+    return RUN_EXIT.cancelled;
+  }
+  const allOk = [...steps.values()].every((w) => w.watch?.succeeded === true);
+  return allOk ? RUN_EXIT.ok : RUN_EXIT.failed;
+}
+
+/** The table at the end of an Azure ML run: step, job, status, duration, one column per metric, best parameters. */
+function formatAzureSummary(steps: WaitedStep[], totalMs: number, color: boolean | undefined): string {
+  const green = paint(color, '32');
+  const red = paint(color, '31');
+  const yellow = paint(color, '33');
+  const bold = paint(color, '1');
+  const dim = paint(color, '2');
+  const metricNames: string[] = [];
+  for (const s of steps) for (const name of Object.keys(s.metrics ?? {})) if (!metricNames.includes(name)) metricNames.push(name);
+  const hasBest = steps.some((s) => s.best);
+  const statusOf = (s: WaitedStep) => s.watch?.status ?? (s.submission?.outcome === 'skipped' ? 'not run' : s.submission?.outcome === 'failed' ? 'not submitted' : 'not run');
+  const header = ['step', 'job', 'status', 'duration', ...metricNames, ...(hasBest ? ['best trial'] : [])];
+  const rows = steps.map((s) => [
+    s.name,
+    s.submission?.jobName ?? '',
+    statusOf(s),
+    s.watch ? formatDuration(s.watch.durationMs) : '',
+    ...metricNames.map((m) => formatMetric(s.metrics?.[m])),
+    ...(hasBest ? [s.best ? `${s.best.trial}: ${formatParameters(s.best.parameters)}${s.best.metric ? ` (${s.best.metric.name}=${formatMetric(s.best.metric.value)})` : ''}` : ''] : []),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const numeric = (i: number) => i >= 3 && i < 4 + metricNames.length;
+  const line = (cells: string[], paintCell?: (i: number, cell: string) => string) =>
+    cells
+      .map((c, i) => {
+        const padded = numeric(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]);
+        return paintCell ? paintCell(i, padded) : padded;
+      })
+      .join('  ')
+      .trimEnd();
+  const out = [bold(line(header)), dim(widths.map((w) => '─'.repeat(w)).join('  '))];
+  steps.forEach((s, r) => {
+    const c = s.watch?.succeeded ? green : s.watch?.status === 'Failed' || s.submission?.outcome === 'failed' ? red : yellow;
+    out.push(line(rows[r], (i, cell) => (i === 2 ? c(cell) : cell)));
+  });
+  const notes = steps.filter((s) => s.note || (!s.watch && s.submission?.reason));
+  if (notes.length) {
+    out.push('');
+    for (const s of notes) out.push(`${s.name}: ${s.note ?? s.submission?.reason ?? ''}`);
+  }
+  const count = (f: (s: WaitedStep) => boolean) => steps.filter(f).length;
+  const ok = count((s) => s.watch?.succeeded === true);
+  out.push('');
+  const text = `${ok} of ${steps.length} step${steps.length === 1 ? '' : 's'} completed in ${formatDuration(totalMs)}`;
+  out.push(ok === steps.length ? green(`✔ ${text}`) : red(`✖ ${text}`));
+  return out.join('\n') + '\n';
 }
 
 export function exitCode(result: LocalRunResult): number {

@@ -13,3 +13,7 @@ export { resolveInputs, BestNotAvailableError, type InputBindings } from './data
 export { defaultDatastore, blobAccountUrl, uploadFiles, type UploadOptions } from './storage';
 export { Context, type SubmitStats } from './context';
 export { bestTrialParameter } from './best';
+export { watchJob, type WatchOptions, type WatchResult } from './watch';
+export { cancelJob, readJob, TERMINAL } from './cancel';
+export { readMetrics, bestTrial, type BestTrial } from './metrics';
+export { LogStreamer } from './logs';

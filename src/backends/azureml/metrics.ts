@@ -1,0 +1,100 @@
+import type { Context } from './context';
+import { explain, isNotFound } from './errors';
+import type { Json } from './job';
+import { readJob } from './cancel';
+
+interface MlflowRun {
+  info?: { run_id?: string; status?: string };
+  data?: { metrics?: { key: string; value: number; step?: number; timestamp?: number }[]; params?: { key: string; value: string }[]; tags?: { key: string; value: string }[] };
+}
+
+/** The workspace's MLflow tracking API as an https base URL (`azureml://` → `https://`, as azureml-mlflow does). */
+export async function mlflowBaseUrl(ctx: Context): Promise<string> {
+  return ctx.once('mlflow-base', async () => {
+    const ws = await ctx.workspace();
+    const uri = ws.mlFlowTrackingUri;
+    if (!uri) throw explain(Object.assign(new Error('the workspace names no MLflow tracking URI'), { code: 'NoMlflowTrackingUri' }), `finding the MLflow tracking API of workspace "${ctx.target.workspace}"`, ctx.target);
+    return uri.replace(/^azureml:\/\//, 'https://').replace(/\/+$/, '');
+  });
+}
+
+export async function mlflowRun(ctx: Context, runId: string, abortSignal?: AbortSignal): Promise<MlflowRun | undefined> {
+  const base = await mlflowBaseUrl(ctx);
+  try {
+    const body = await ctx.client.send<{ run?: MlflowRun }>({ method: 'GET', path: `${base}/api/2.0/mlflow/runs/get`, apiVersion: '', query: { run_id: runId }, ...(abortSignal ? { abortSignal } : {}) });
+    return body?.run;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw explain(err, `reading run ${runId} from MLflow`, ctx.target);
+  }
+}
+
+/** MLflow params as values: numbers where the text is exactly a number. */
+function paramValue(value: string): string | number | boolean {
+  const t = value.trim();
+  if (t === 'True' || t === 'true') return true;
+  if (t === 'False' || t === 'false') return false;
+  const n = Number(t);
+  return t !== '' && Number.isFinite(n) && String(n) === t ? n : value;
+}
+
+/** The final (latest) value of each metric of a job, from the workspace's MLflow API (the run id is the job name). */
+export async function readMetrics(ctx: Context, jobName: string, options: { abortSignal?: AbortSignal } = {}): Promise<Record<string, number>> {
+  const run = await mlflowRun(ctx, jobName, options.abortSignal ?? ctx.abortSignal);
+  const out: Record<string, number> = {};
+  for (const m of run?.data?.metrics ?? []) if (typeof m.value === 'number') out[m.key] = m.value;
+  return out;
+}
+
+export interface BestTrial {
+  trial: string;
+  parameters: Record<string, unknown>;
+  metric?: { name: string; value: number };
+}
+
+/**
+ * A completed sweep's best trial: its id from the sweep job's `best_child_run_id` (job properties,
+ * else the sweep run's MLflow tag), else the best of its child runs by the objective; then the
+ * trial's parameters and the objective's metric from MLflow. Undefined when the sweep has no best
+ * trial (yet).
+ */
+export async function bestTrial(ctx: Context, sweepJobName: string, options: { abortSignal?: AbortSignal } = {}): Promise<BestTrial | undefined> {
+  const signal = options.abortSignal ?? ctx.abortSignal;
+  const job = await readJob(ctx, sweepJobName, signal);
+  const props = (job.properties ?? {}) as Json;
+  const objective = (props.objective ?? {}) as { primaryMetric?: string; goal?: string };
+  let best = (props.properties as Record<string, string> | undefined)?.best_child_run_id ?? (props.tags as Record<string, string> | undefined)?.best_child_run_id;
+  let metricName = objective.primaryMetric;
+  const parent = best && metricName ? undefined : await mlflowRun(ctx, sweepJobName, signal);
+  const tag = (k: string) => parent?.data?.tags?.find((t) => t.key === k)?.value;
+  best ??= tag('best_child_run_id');
+  if (!metricName) {
+    try {
+      metricName = (JSON.parse(tag('primary_metric_config') ?? '{}') as { name?: string }).name;
+    } catch {
+      /* not JSON: no metric name */
+    }
+  }
+  if (!best && metricName) {
+    const base = await mlflowBaseUrl(ctx);
+    const desc = String(objective.goal ?? 'Maximize').toLowerCase() !== 'minimize';
+    try {
+      const found = await ctx.client.send<{ runs?: MlflowRun[] }>({
+        method: 'POST',
+        path: `${base}/api/2.0/mlflow/runs/search`,
+        apiVersion: '',
+        body: { filter: `tags.mlflow.parentRunId = '${sweepJobName}'`, order_by: [`metrics.${metricName} ${desc ? 'DESC' : 'ASC'}`], max_results: 1 },
+        ...(signal ? { abortSignal: signal } : {}),
+      });
+      best = found?.runs?.find((r) => r.data?.metrics?.some((m) => m.key === metricName))?.info?.run_id;
+    } catch (err) {
+      throw explain(err, `searching the trials of sweep ${sweepJobName} in MLflow`, ctx.target);
+    }
+  }
+  if (!best) return undefined;
+  const trial = await mlflowRun(ctx, best, signal);
+  const parameters: Record<string, unknown> = {};
+  for (const p of trial?.data?.params ?? []) parameters[p.key] = paramValue(p.value);
+  const value = metricName ? trial?.data?.metrics?.find((m) => m.key === metricName)?.value : undefined;
+  return { trial: best, parameters, ...(metricName && typeof value === 'number' ? { metric: { name: metricName, value } } : {}) };
+}
