@@ -18,6 +18,7 @@ import * as path from 'node:path';
 import { contentHash } from '../src/backends/azureml/hash';
 import { codeFingerprint, listSnapshot } from '../src/plan/snapshot';
 import { BenchError, type Log, type Row, seconds, stats, timeInProcess } from './lib';
+import { mulberry32 } from '../src/backends/local/sampling';
 
 const TOTAL_BYTES = 100_000_000;
 const FILES = 1_000;
@@ -105,17 +106,8 @@ export interface Generated {
   binaryBytes: number;
 }
 
-/** A small deterministic PRNG (mulberry32): the same folder on every run and machine. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so the same seed gives the same numbers on every run and machine. */
+const prng = mulberry32;
 
 const TEXT_KINDS = ['py', 'py', 'py', 'csv', 'json', 'md', 'yml', 'txt'];
 const BINARY_KINDS = ['pkl', 'parquet', 'npy', 'onnx', 'png'];

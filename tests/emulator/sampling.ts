@@ -1,18 +1,10 @@
 import { isObject, str } from './http';
+import { mulberry32 } from '../../src/backends/local/sampling';
 
 export type TrialParams = Record<string, string | number | boolean>;
 
-/** A seedable PRNG (mulberry32), so sampled trials repeat. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so the same seed gives the same numbers on every run and machine. */
+const prng = mulberry32;
 
 /**
  * Parameter sets of a sweep job, from its ARM `searchSpace` (`{"C": ["choice", [[0.1, 1]]],
