@@ -188,13 +188,10 @@ test("the sample's pipeline: a Validate stage, then a stage per step kind in gra
 
   const full = job(p, 'sklearn_full');
   assert.equal(full.displayName, 'sklearn_full (compute cpu-cluster, environment sklearn)');
-  const cli = full.steps.find((s) => s.task === 'AzureCLI@2')!;
-  assert.equal(cli.inputs.azureSubscription, '${{ parameters.azureSubscription }}');
-  assert.equal(cli.inputs.scriptType, 'bash');
-  assert.equal(cli.inputs.scriptLocation, 'inlineScript');
-  const script = cli.inputs.inlineScript.replace(/\\\n\s*/g, '');
-  assert.ok(script.includes(`npx --yes mlsteps@${version} run ${SAMPLE} --step sklearn_full --backend azureml`), script);
-  assert.ok(script.includes('--resource-group "$(resourceGroup)"') && script.includes('--workspace "$(workspace)"'), script);
+  // Each Azure ML step runs with the extension's own task, with its real inputs.
+  const run = full.steps.find((s) => s.task === 'MLStepsRun@1')!;
+  assert.deepEqual(run.inputs, { azureSubscription: '${{ parameters.azureSubscription }}', resourceGroup: '$(resourceGroup)', workspace: '$(workspace)', project: SAMPLE, step: 'sklearn_full' });
+  void version;
   assert.equal(job(p, 'data_preparation').displayName, 'data_preparation (compute spark-cluster, environment data-prep)');
 });
 
@@ -246,13 +243,21 @@ test('the schema check fails on a misspelled key of the pipeline and of a built-
   assert.equal(r1.ok, false, 'a stage with `dependOn` must fail');
   assert.match(r1.summary, /"dependOn"/);
 
+  // A built-in task with a misspelled input, added to a job.
   const taskInput = structuredClone(pipeline);
-  const cli = taskInput.stages[1].jobs[0].steps.find((s) => s.task === 'AzureCLI@2')!;
-  cli.inputs.scriptTyp = cli.inputs.scriptType;
-  delete cli.inputs.scriptType;
+  taskInput.stages[1].jobs[0].steps.push({ task: 'AzureCLI@2', inputs: { azureSubscription: 'x', scriptTyp: 'bash', scriptLocation: 'inlineScript', inlineScript: 'echo' } });
   const r2 = schema.check(taskInput);
   assert.equal(r2.ok, false, 'AzureCLI@2 with `scriptTyp` must fail');
   assert.match(r2.summary, /"scriptTyp"/);
+
+  // This extension's run task with a misspelled input.
+  const runInput = structuredClone(pipeline);
+  const run = runInput.stages[1].jobs[0].steps.find((s) => s.task === 'MLStepsRun@1')!;
+  run.inputs.stp = run.inputs.step;
+  delete run.inputs.step;
+  const r3 = schema.check(runInput);
+  assert.equal(r3.ok, false, 'MLStepsRun@1 with `stp` must fail');
+  assert.match(r3.summary, /"stp"/);
 
   const topLevel = { ...pipeline, tigger: pipeline.trigger };
   assert.equal(schema.check(topLevel).ok, false, 'a top-level `tigger` must fail');
@@ -399,8 +404,7 @@ test('names with dashes, dots or a leading digit become identifiers; display nam
     ['my_step_2', 'my_step', ['my_step']],
     ['_3d_model', '3d.model', ['my_step_2']],
   ]);
-  const script = job(p, '_3d_model').steps[1].inputs.inlineScript;
-  assert.match(script, /--step 3d\.model /);
+  assert.equal(job(p, '_3d_model').steps[0].inputs.step, '3d.model');
 });
 
 test('a project without profiles: one plan of everything, on pull requests and on main alike', async () => {
@@ -470,7 +474,10 @@ test('a project that names no workspace: a warning, and the jobs leave the works
     assert.equal(p.variables, undefined);
     const flags = await generated({ cwd: dir, resourceGroup: 'rg', workspace: 'ws', subscription: '00000000-0000-0000-0000-000000000000' });
     assert.deepEqual(flags.pipeline.variables, { subscriptionId: '00000000-0000-0000-0000-000000000000', resourceGroup: 'rg', workspace: 'ws' });
-    assert.match(job(flags.pipeline, 'a').steps[1].inputs.inlineScript, /--subscription "\$\(subscriptionId\)"/);
+    // The run task takes the subscription from the service connection, the workspace from the variables.
+    assert.equal(job(flags.pipeline, 'a').steps[0].inputs.resourceGroup, '$(resourceGroup)');
+    assert.equal(job(flags.pipeline, 'a').steps[0].inputs.workspace, '$(workspace)');
+    assert.equal(job(p, 'a').steps[0].inputs.workspace, undefined);
   });
 });
 
@@ -603,7 +610,7 @@ function simulate(p: Pipeline, build: Build): { ran: Map<string, Result>; emptyS
   const stageResults: Record<string, Result> = {};
   const ran = new Map<string, Result>();
   const emptyStages: string[] = [];
-  const stepOf = (j: Job) => (j.job === 'Validate' ? 'Validate' : /--step (\S+)/.exec(j.steps.at(-1)!.inputs.inlineScript)![1]);
+  const stepOf = (j: Job) => (j.job === 'Validate' ? 'Validate' : (j.steps.at(-1)!.inputs.step ?? /--step (\S+)/.exec(j.steps.at(-1)!.inputs.inlineScript)![1]));
   for (const s of p.stages) {
     const dependencies = Object.fromEntries(s.dependsOn.map((d) => [d, stageResults[d]]));
     const ctx = { variables, dependencies, succeeded: s.dependsOn.every((d) => ok(stageResults[d])) };

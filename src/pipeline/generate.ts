@@ -177,7 +177,22 @@ export function generatePipeline(options: PipelineOptions): GeneratedPipeline {
         };
         if (needs.length > 0) job.dependsOn = needs;
         if (onJobBuild) job.condition = `and(succeeded(), ${onJobBuild})`;
-        job.steps = [
+        job.steps = step.compute.kind !== 'local'
+          ? [
+              {
+                // The extension's task: submit, watch, stream logs, cancel with the pipeline, metrics.
+                task: 'MLStepsRun@1',
+                displayName: `Run ${step.name}`,
+                inputs: {
+                  [SERVICE_CONNECTION_PARAMETER]: `\${{ parameters.${SERVICE_CONNECTION_PARAMETER} }}`,
+                  ...(resourceGroup ? { resourceGroup: '$(resourceGroup)' } : {}),
+                  ...(workspace ? { workspace: '$(workspace)' } : {}),
+                  project: options.project,
+                  step: step.name,
+                },
+              },
+            ]
+          : [
           { task: 'NodeTool@0', displayName: `Use Node.js ${NODE_VERSION}`, inputs: { versionSpec: NODE_VERSION } },
           {
             task: 'AzureCLI@2',
@@ -274,7 +289,7 @@ function header(options: PipelineOptions, command: string, mainBranch: string): 
   for (const p of withTrigger('always')) lines.push(` Every build runs ${describe(p)}.`);
   lines.push(
     ` The service connection is the "${SERVICE_CONNECTION_PARAMETER}" parameter: authorize it for this pipeline,`,
-    ' and install the mlsteps extension (MLStepsValidate@1) in the organization.',
+    ' and install the mlsteps extension (MLStepsValidate@1, MLStepsRun@1) in the organization.',
   );
   return lines.join('\n');
 }
@@ -291,7 +306,7 @@ function regenerateCommand(options: PipelineOptions, mainBranch: string): string
   return args.map(shellWord).join(' ');
 }
 
-/** The job's script: `mlsteps run` of this one step on Azure ML (or on the agent, for `compute: local`). */
+/** The job's script for a `compute: local` step: `mlsteps run` of this one step on the agent. */
 function runScript(step: Step, o: { project: string; version: string; subscription: boolean; resourceGroup: boolean; workspace: boolean }): string {
   const local = step.compute.kind === 'local';
   const lines = ['set -euo pipefail'];
