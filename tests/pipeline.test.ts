@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { version } from '../package.json';
 import { DEFAULT_SERVICE_CONNECTION, IDENTIFIER, pipelineCommand, type PipelineCommandOptions } from '../src/pipeline';
 import { planProject } from '../src/plan';
 import { projectRoot } from './helpers/fixtures';
@@ -191,7 +190,6 @@ test("the sample's pipeline: a Validate stage, then a stage per step kind in gra
   // Each Azure ML step runs with the extension's own task, with its real inputs.
   const run = full.steps.find((s) => s.task === 'MLStepsRun@1')!;
   assert.deepEqual(run.inputs, { azureSubscription: '${{ parameters.azureSubscription }}', resourceGroup: '$(resourceGroup)', workspace: '$(workspace)', project: SAMPLE, step: 'sklearn_full' });
-  void version;
   assert.equal(job(p, 'data_preparation').displayName, 'data_preparation (compute spark-cluster, environment data-prep)');
 });
 

@@ -83,12 +83,11 @@ class CheckContext {
   checkRunConfig(entry: RunConfigEntry, doc: RunConfigDocument): void {
     this.checkNeeds(entry, doc);
     const compute = this.checkCompute(entry, doc);
-    const fileDirOf = (at: string) => dirname(originOf(entry.chain, at).path);
 
     const codeAt = entry.type === 'sweep' ? '/trial/code' : '/code';
     const code = entry.type === 'sweep' ? doc.trial?.code : doc.code;
     let codeDir: string | undefined;
-    if (typeof code === 'string' && !isRemoteReference(code)) codeDir = this.checkCodeFolder(entry, codeAt, code, fileDirOf(codeAt));
+    if (typeof code === 'string' && !isRemoteReference(code)) codeDir = this.checkCodeFolder(entry, codeAt, code);
 
     const envAt = entry.type === 'sweep' ? '/trial/environment' : '/environment';
     this.checkEnvironment(entry, envAt, entry.type === 'sweep' ? doc.trial?.environment : doc.environment);
@@ -263,13 +262,12 @@ class CheckContext {
     this.sink.at(file, at, 'value', 'MLS131', reason === 'outside' ? `"${written}" leaves the repository` : `"${written}" leaves the repository through a symlink`, 'everything a step uses must be inside the repository, so the pull request shows it');
   }
 
-  private checkCodeFolder(entry: RunConfigEntry, at: string, code: string, fromDir: string): string | undefined {
+  private checkCodeFolder(entry: RunConfigEntry, at: string, code: string): string | undefined {
     const file = originOf(entry.chain, at);
     const abs = this.checkFileRef(file, at, code, 'code folder');
     if (!abs) return undefined;
     const escape = symlinkEscape(abs, this.project.repoRoot);
     if (escape) this.sink.at(file, at, 'value', 'MLS131', `the code folder contains ${this.sink.rel(escape)}, a symlink that leaves the repository`, 'the code snapshot would upload files from outside the repository; remove the link or add it to .amlignore');
-    void fromDir;
     return abs;
   }
 

@@ -1,10 +1,9 @@
+import { isMapping } from '../util/data';
 import type { YamlFile } from './yamlFile';
 
 type Mapping = Record<string, unknown>;
 
-export function isMapping(v: unknown): v is Mapping {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+export { isMapping };
 
 /**
  * Deep merge for `extends`: mappings merge key by key, everything else (lists included) is

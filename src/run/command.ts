@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { TokenCredential } from '@azure/identity';
-import type { BestTrial, StepSubmission, SubmitResult, Target, WatchResult } from '../backends/azureml';
+import type { BestTrial, StepSubmission, SubmitResult, Target, TargetFlags, WatchResult } from '../backends/azureml';
 import { runPlanLocally, type LocalRunResult, type OutputLine, type RunEvent, type StepResult } from '../backends/local';
 import type { Plan } from '../model/step';
 import { planProject } from '../plan';
@@ -10,7 +10,8 @@ import { formatDuration, formatMetric, formatParameters, formatSummary, paint } 
 /** Exit codes of `mlsteps run` (DESIGN §3.1). */
 export const RUN_EXIT = { ok: 0, failed: 1, usage: 2, cancelled: 130 } as const;
 
-export interface RunCommandOptions {
+/** Azure ML's workspace and cloud flags are the backend's TargetFlags (each wins over mlsteps.yml). */
+export interface RunCommandOptions extends Omit<TargetFlags, 'tenantId'> {
   /** A project folder (its mlsteps.yml) or the project file; default `.`. */
   path?: string;
   profile?: string;
@@ -35,15 +36,6 @@ export interface RunCommandOptions {
   abortSignal?: AbortSignal;
   /** After SIGTERM, how long a step's processes get before SIGKILL (local); default 5 s. */
   killGraceMs?: number;
-  /** Azure ML: the workspace (each wins over mlsteps.yml's workspace:). */
-  subscription?: string;
-  resourceGroup?: string;
-  workspace?: string;
-  /** Azure ML: the ARM endpoint and Entra ID authority (sovereign clouds, Azure Stack). */
-  armEndpoint?: string;
-  /** Azure ML: the ARM token audience, when it is not the endpoint's (Azure Stack). */
-  armAudience?: string;
-  authorityHost?: string;
   /** Azure ML: submit the jobs and return without waiting for them. */
   noWait?: boolean;
   /** Azure ML: create a missing amlcompute of the catalog. */

@@ -1,5 +1,6 @@
 import type { SearchExpression, Step, SweepSpec } from '../../model/step';
 import { NEWER_API_VERSION, SDK_API_VERSION } from './client';
+import { isMapping, stringMap } from '../../util/data';
 
 /** A JSON object as the REST API takes it. */
 export type Json = Record<string, unknown>;
@@ -74,8 +75,8 @@ export function buildJobBody(step: Step, refs: JobRefs): JobBody {
   const props = stringMap(job.properties);
   if (Object.keys(props).length > 0) common.properties = props;
   if (refs.computeId) common.computeId = refs.computeId;
-  if (isObject(job.identity)) common.identity = identity(job.identity);
-  if (isObject(job.services)) common.services = services(job.services, ctx);
+  if (isMapping(job.identity)) common.identity = identity(job.identity);
+  if (isMapping(job.services)) common.services = services(job.services, ctx);
   const outputs = restOutputs(step, ctx);
 
   let properties: Json;
@@ -101,20 +102,29 @@ interface Ctx {
   needsNewer: boolean;
 }
 
+/**
+ * What a command job and a sweep's trial share (Azure ML's TrialComponent): the command, its
+ * environment and code, environment variables, distribution and resources.
+ */
+function runnable(command: string, environmentId: string, codeId: string | undefined, doc: Json, resources: unknown, step: Step, ctx: Ctx): Json {
+  const p: Json = { command, environmentId };
+  if (codeId) p.codeId = codeId;
+  const env = stringMap(doc.environment_variables);
+  if (Object.keys(env).length > 0) p.environmentVariables = env;
+  const distribution = distributionOf(doc.distribution, step, ctx);
+  if (distribution) p.distribution = distribution;
+  const rest = resourcesOf(resources, ctx);
+  if (rest) p.resources = rest;
+  return p;
+}
+
 function commandProperties(step: Step, refs: JobRefs, ctx: Ctx): Json {
   const job = step.job as Json;
   if (!step.command) throw new JobBodyError(`${step.name}: a command job needs a command`);
   if (!refs.environmentId) throw new JobBodyError(`${step.name}: a command job needs an environment (environment: a catalog name, a conda file, or azureml:NAME:VERSION)`);
-  const p: Json = { command: step.command, environmentId: refs.environmentId };
-  if (refs.codeId) p.codeId = refs.codeId;
-  const env = stringMap(job.environment_variables);
-  if (Object.keys(env).length > 0) p.environmentVariables = env;
-  const distribution = distributionOf(job.distribution, step, ctx);
-  if (distribution) p.distribution = distribution;
-  const resources = resourcesOf(job.resources, ctx);
-  if (resources) p.resources = resources;
-  if (isObject(job.limits) && typeof job.limits.timeout === 'number') p.limits = { jobLimitsType: 'Command', timeout: isoDuration(job.limits.timeout) };
-  if (isObject(job.queue_settings)) {
+  const p = runnable(step.command, refs.environmentId, refs.codeId, job, job.resources, step, ctx);
+  if (isMapping(job.limits) && typeof job.limits.timeout === 'number') p.limits = { jobLimitsType: 'Command', timeout: isoDuration(job.limits.timeout) };
+  if (isMapping(job.queue_settings)) {
     const q = queueSettings(job.queue_settings, ctx);
     if (q) p.queueSettings = q;
   }
@@ -127,15 +137,8 @@ function sweepProperties(step: Step, refs: JobRefs, ctx: Ctx): Json {
   if (!sweep) throw new JobBodyError(`${step.name}: a sweep job needs search_space, objective and trial`);
   if (!step.command) throw new JobBodyError(`${step.name}: the sweep's trial needs a command`);
   if (!refs.environmentId) throw new JobBodyError(`${step.name}: the sweep's trial needs an environment`);
-  const trialDoc = isObject(job.trial) ? job.trial : {};
-  const trial: Json = { command: step.command, environmentId: refs.environmentId };
-  if (refs.codeId) trial.codeId = refs.codeId;
-  const env = stringMap(trialDoc.environment_variables);
-  if (Object.keys(env).length > 0) trial.environmentVariables = env;
-  const distribution = distributionOf(trialDoc.distribution, step, ctx);
-  if (distribution) trial.distribution = distribution;
-  const resources = resourcesOf(trialDoc.resources ?? job.resources, ctx);
-  if (resources) trial.resources = resources;
+  const trialDoc = isMapping(job.trial) ? job.trial : {};
+  const trial = runnable(step.command, refs.environmentId, refs.codeId, trialDoc, trialDoc.resources ?? job.resources, step, ctx);
   const p: Json = {
     trial,
     searchSpace: searchSpace(sweep.searchSpace, step.name),
@@ -145,7 +148,7 @@ function sweepProperties(step: Step, refs: JobRefs, ctx: Ctx): Json {
   const limits = sweepLimits(sweep.limits);
   if (limits) p.limits = limits;
   if (sweep.earlyTermination) p.earlyTermination = earlyTermination(sweep.earlyTermination, step.name);
-  const queue = isObject(job.queue_settings) ? job.queue_settings : isObject(trialDoc.queue_settings) ? trialDoc.queue_settings : undefined;
+  const queue = isMapping(job.queue_settings) ? job.queue_settings : isMapping(trialDoc.queue_settings) ? trialDoc.queue_settings : undefined;
   if (queue) {
     const q = queueSettings(queue, ctx);
     if (q) p.queueSettings = q;
@@ -184,12 +187,12 @@ function sparkProperties(step: Step, refs: JobRefs, ctx: Ctx): Json {
     ['dynamic_allocation_max_executors', 'spark.dynamicAllocation.maxExecutors'],
   ];
   for (const [short, key] of shorthands) if (isScalar(job[short])) conf[key] = String(job[short]);
-  for (const [k, v] of Object.entries(isObject(spark.conf) ? spark.conf : {})) if (isScalar(v)) conf[k] = String(v);
+  for (const [k, v] of Object.entries(isMapping(spark.conf) ? spark.conf : {})) if (isScalar(v)) conf[k] = String(v);
   if (Object.keys(conf).length > 0) p.conf = conf;
   const env = stringMap(job.environment_variables);
   if (Object.keys(env).length > 0) p.environmentVariables = env;
   if (!refs.computeId) {
-    const own = isObject(job.resources) ? job.resources : {};
+    const own = isMapping(job.resources) ? job.resources : {};
     const instanceType = str(own.instance_type) ?? refs.sparkResources?.instanceType;
     const runtimeVersion = own.runtime_version !== undefined ? String(own.runtime_version) : refs.sparkResources?.runtimeVersion;
     if (!instanceType || !runtimeVersion) {
@@ -197,7 +200,7 @@ function sparkProperties(step: Step, refs: JobRefs, ctx: Ctx): Json {
     }
     p.resources = { instanceType, runtimeVersion };
   }
-  if (isObject(job.queue_settings)) {
+  if (isMapping(job.queue_settings)) {
     const q = queueSettings(job.queue_settings, ctx);
     if (q) p.queueSettings = q;
   }
@@ -206,7 +209,7 @@ function sparkProperties(step: Step, refs: JobRefs, ctx: Ctx): Json {
 
 function restOutputs(step: Step, ctx: Ctx): Record<string, Json> {
   const outputs: Record<string, Json> = {};
-  const raw = isObject((step.job as Json).outputs) ? ((step.job as Json).outputs as Json) : {};
+  const raw = isMapping((step.job as Json).outputs) ? ((step.job as Json).outputs as Json) : {};
   for (const [name, out] of Object.entries(step.outputs)) {
     const o: Json = { jobOutputType: out.type };
     if (out.mode) {
@@ -216,7 +219,7 @@ function restOutputs(step: Step, ctx: Ctx): Record<string, Json> {
       o.mode = mode;
     }
     if (out.path) o.uri = out.path;
-    const spec = isObject(raw[name]) ? (raw[name] as Json) : {};
+    const spec = isMapping(raw[name]) ? (raw[name] as Json) : {};
     if (typeof spec.description === 'string') o.description = spec.description;
     if (typeof spec.name === 'string') ctx.warnings.push(`${step.name}: output ${name}: registering an output as a named asset (name/version) is not supported yet: left out`);
     if (typeof spec.path_on_compute === 'string') ctx.warnings.push(`${step.name}: output ${name}: path_on_compute is not part of the Azure ML REST API versions mlsteps uses: left out`);
@@ -226,7 +229,7 @@ function restOutputs(step: Step, ctx: Ctx): Record<string, Json> {
 }
 
 function distributionOf(value: unknown, step: Step, ctx: Ctx): Json | undefined {
-  if (isObject(value)) {
+  if (isMapping(value)) {
     switch (value.type) {
       case 'pytorch':
         return { distributionType: 'PyTorch', ...(typeof value.process_count_per_instance === 'number' ? { processCountPerInstance: value.process_count_per_instance } : {}) };
@@ -251,14 +254,14 @@ function distributionOf(value: unknown, step: Step, ctx: Ctx): Json | undefined 
 }
 
 function resourcesOf(value: unknown, ctx: Ctx): Json | undefined {
-  if (!isObject(value)) return undefined;
+  if (!isMapping(value)) return undefined;
   const r: Json = {};
   if (typeof value.instance_count === 'number') r.instanceCount = value.instance_count;
   if (typeof value.instance_type === 'string') r.instanceType = value.instance_type;
   if (typeof value.shm_size === 'string') r.shmSize = value.shm_size;
   if (typeof value.docker_args === 'string') r.dockerArgs = value.docker_args;
   else if (Array.isArray(value.docker_args)) r.dockerArgs = value.docker_args.map(String).join(' ');
-  if (isObject(value.properties)) r.properties = value.properties;
+  if (isMapping(value.properties)) r.properties = value.properties;
   for (const key of ['max_instance_count', 'locations']) {
     if (value[key] !== undefined) ctx.warnings.push(`resources.${key} is not part of the Azure ML REST API versions mlsteps uses: left out`);
   }
@@ -280,7 +283,7 @@ function identity(value: Json): Json {
 function services(value: Json, ctx: Ctx): Record<string, Json> {
   const out: Record<string, Json> = {};
   for (const [name, raw] of Object.entries(value)) {
-    if (!isObject(raw)) continue;
+    if (!isMapping(raw)) continue;
     const s: Json = {};
     if (typeof raw.type === 'string') s.jobServiceType = SERVICE_TYPES[raw.type] ?? raw.type;
     if (typeof raw.port === 'number') s.port = raw.port;
@@ -327,10 +330,10 @@ export function searchExpression(expr: SearchExpression, where = 'search_space')
     case 'choice': {
       if (!Array.isArray(expr.values) || expr.values.length === 0) throw new JobBodyError(`${where}: choice needs values`);
       const values = expr.values.map((v) => {
-        if (!isObject(v)) return v;
+        if (!isMapping(v)) return v;
         const nested: Json = {};
         for (const [k, inner] of Object.entries(v)) {
-          nested[k] = isObject(inner) && typeof inner.type === 'string' ? searchExpression(inner as SearchExpression, `${where}.${k}`) : inner;
+          nested[k] = isMapping(inner) && typeof inner.type === 'string' ? searchExpression(inner as SearchExpression, `${where}.${k}`) : inner;
         }
         return nested;
       });
@@ -433,10 +436,6 @@ export function buildUrl(env: NodeJS.ProcessEnv = process.env): string | undefin
   return `${collection.replace(/\/*$/, '/')}${encodeURIComponent(project)}/_build/results?buildId=${encodeURIComponent(id)}`;
 }
 
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function isScalar(v: unknown): v is string | number | boolean {
   return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 }
@@ -445,10 +444,3 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' && v.trim() ? v : undefined;
 }
 
-/** Tags and properties: string → string (numbers and booleans as text). */
-function stringMap(v: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!isObject(v)) return out;
-  for (const [k, val] of Object.entries(v)) if (isScalar(val)) out[k] = String(val);
-  return out;
-}

@@ -14,6 +14,7 @@ import { Semaphore } from './semaphore';
 import { snapshotCode } from './snapshot';
 import { sparkSubmitCommand } from './spark';
 import type { LocalRunOptions, LocalRunResult, RunEvent, SkipKind, StepResult, TrialResult } from './types';
+import { stringMap } from '../../util/data';
 
 const INPUT_REF = /\$\{\{\s*inputs\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 const NEEDS_REF = /\$\{\{\s*needs\.([A-Za-z0-9][A-Za-z0-9_.-]*?)\.(?:outputs|best)\.[A-Za-z_][A-Za-z0-9_]*\s*\}\}/g;
@@ -527,9 +528,4 @@ function numberOr(obj: unknown, key: string): number | undefined {
 /** `2024-05-01T12-30-45-123Z`: sortable, and valid in a Windows path. */
 function timestamp(): string {
   return new Date().toISOString().replace(/[:.]/g, '-');
-}
-
-function stringMap(value: unknown): Record<string, string> {
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return {};
-  return Object.fromEntries(Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => [k, String(v)]));
 }

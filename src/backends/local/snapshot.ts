@@ -1,5 +1,6 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { isInside } from '../../config/paths';
 import { listSnapshot } from '../../plan/snapshot';
 
 /**
@@ -16,7 +17,7 @@ export function snapshotCode(src: string, dest: string, exclude: string[] = []):
   const excluded = exclude.map((e) => resolve(e));
   const made = new Set<string>([dest]);
   for (const file of listSnapshot(src)) {
-    if (excluded.some((e) => isInside(resolve(file.absolute), e))) continue;
+    if (excluded.some((e) => isInside(e, resolve(file.absolute)))) continue;
     const to = join(dest, ...file.path.split('/'));
     const dir = dirname(to);
     if (!made.has(dir)) {
@@ -27,7 +28,4 @@ export function snapshotCode(src: string, dest: string, exclude: string[] = []):
   }
 }
 
-function isInside(path: string, folder: string): boolean {
-  const rel = relative(folder, path);
-  return rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep) && !/^[A-Za-z]:/.test(rel));
-}
+
