@@ -20,10 +20,40 @@ export interface StepReport {
   durationMs?: number;
   reason?: string;
   error?: string;
+  /** The Azure ML compute the step runs on (its name in the workspace). */
+  compute?: string;
   metrics?: Record<string, number>;
+  /** Sweeps: the metric the trials are ranked by. */
+  objective?: { metric: string; goal: 'maximize' | 'minimize' };
   bestTrial?: BestTrial;
+  /** Sweeps: every trial, in the order they started. */
+  trials?: TrialReport[];
+  /** With `downloadOutputs`: each named output and where it was downloaded. */
+  outputs?: OutputReport[];
   /** Named in the `step` input, or part of the `profile` (else run only because a selected step needs it). */
   selected?: boolean;
+}
+
+export interface TrialReport {
+  /** The trial's run (job) name. */
+  name: string;
+  status: string;
+  parameters: Record<string, unknown>;
+  /** Final value of each metric the trial logged. */
+  metrics: Record<string, number>;
+  durationMs?: number;
+}
+
+export interface OutputReport {
+  name: string;
+  /** Where Azure ML keeps it, e.g. `azureml://datastores/workspaceblobstore/paths/azureml/<job>/<name>/`. */
+  uri?: string;
+  /** The folder it was downloaded to, relative to the `downloadOutputs` folder. */
+  path?: string;
+  files?: number;
+  bytes?: number;
+  /** Why it was not downloaded. */
+  error?: string;
 }
 
 export interface RunResults {
