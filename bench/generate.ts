@@ -3,8 +3,10 @@
 // (computes, environments with conda files, datasets, profiles), a shared src/ folder with the
 // scripts, and run configurations grouped by team under runconfigs/<team>/. The mix is what a big
 // mono-repo holds: ~70 % command jobs, ~20 % sweeps, ~10 % Spark jobs; `*_subset` and `*_small`
-// variants that `extends` a base; `needs` chains to earlier run configurations of the same team
-// with `${{needs.X.outputs.Y}}` and `${{needs.X.best.P}}` bindings; dataset and literal inputs.
+// variants that `extends` a base; `needs` chains to earlier run configurations of the same team,
+// in the same or an earlier stage (prep → profile → validate → tune → train → score), with
+// `${{needs.X.outputs.Y}}` and `${{needs.X.best.P}}` bindings; dataset and literal inputs; `pr` and
+// `full` profiles, so `mlsteps pipeline` writes its two-profile pipeline.
 //
 // Every generated project is VALID: mlsteps reports no diagnostic on it (the benchmarks check
 // this, so they time the real path and not an early exit). Same N and seed → same files.
@@ -100,6 +102,8 @@ const SCRIPTS = [
 interface Produced {
   name: string;
   kind: 'command' | 'sweep' | 'spark';
+  /** Its `step:` (the pipeline stage); needs only point to steps of the same or an earlier stage. */
+  stage: Stage;
   outputs: string[];
   params: string[];
   /** A command with a `data: {dataset: …}` input that a `*_subset` variant can swap. */
@@ -114,6 +118,15 @@ interface Written {
   usesExtends: boolean;
   usesNeeds: boolean;
 }
+
+/**
+ * The stages in pipeline order (the well-known steps, then `score`). A step needs only steps of its
+ * own or an earlier stage, so the stages have an order and `mlsteps pipeline` can write one stage
+ * per step kind, with `dependsOn` across stages, as a real project must.
+ */
+const STAGES = ['prep', 'profile', 'validate', 'tune', 'train', 'score'] as const;
+type Stage = (typeof STAGES)[number];
+const notLater = (stage: Stage) => (p: Produced) => STAGES.indexOf(p.stage) <= STAGES.indexOf(stage);
 
 const SCHEMA_COMMENT = '# yaml-language-server: $schema=../../schemas/runconfig.schema.json';
 const CODE = '../../src';
@@ -132,18 +145,19 @@ export function writeProject(dir: string, n: number, seed = 42): Omit<GeneratedP
   write(dir, 'data/subset.csv', 'id,amount,label\n1,10.5,0\n2,99.0,1\n');
   write(dir, 'data/full/part-000.csv', 'id,amount,label\n1,10.5,0\n');
 
-  const teams: { name: string; members: string[] }[] = [];
+  const teams: { name: string; members: string[]; variants: Set<string> }[] = [];
   let all: Produced[] = [];
   for (let i = 0; i < n; i++) {
     const teamIndex = Math.floor(i / TEAM_SIZE);
     if (!teams[teamIndex]) {
-      teams[teamIndex] = { name: `team${String(teamIndex).padStart(3, '0')}`, members: [] };
+      teams[teamIndex] = { name: `team${String(teamIndex).padStart(3, '0')}`, members: [], variants: new Set() };
       all = []; // needs and extends stay inside a team's folder, as in a real mono-repo
     }
     const team = teams[teamIndex];
     const w = runConfig(team.name, i, all, rnd, pick);
     write(dir, `runconfigs/${team.name}/${w.produced.name}.yml`, w.text);
     team.members.push(w.produced.name);
+    if (w.usesExtends) team.variants.add(w.produced.name);
     all.push(w.produced);
     mix[w.produced.kind]++;
     if (w.usesExtends) mix.extends++;
@@ -153,6 +167,8 @@ export function writeProject(dir: string, n: number, seed = 42): Omit<GeneratedP
   const profiles = [
     'profiles:',
     `  pr:   [${teams.map((t) => t.members[0]).join(', ')}]`,
+    // The main branch runs every base run configuration (not the quick `*_subset` / `*_small` variants).
+    `  full: [${teams.flatMap((t) => t.members.filter((m) => !t.variants.has(m))).join(', ')}]`,
     ...teams.map((t) => `  ${t.name}: [${t.members.filter((_, k) => k % 5 === 0).join(', ')}]`),
   ];
   write(
@@ -236,7 +252,8 @@ function chunks<T>(items: T[], size: number): T[][] {
 function command(team: string, id: string, recent: Produced[], rnd: () => number, pick: <T>(items: readonly T[]) => T): Written {
   const flavour = pick(['prep', 'features', 'profile', 'validate', 'train_sklearn', 'train_sklearn', 'train_lightgbm', 'train_torch', 'train_tf', 'evaluate', 'score'] as const);
   const name = `${team}_${flavour}_${id}`;
-  const needs = chooseNeeds(recent, rnd, 2);
+  const step: Stage = flavour === 'prep' || flavour === 'features' ? 'prep' : flavour === 'profile' ? 'profile' : flavour === 'validate' ? 'validate' : flavour === 'score' ? 'score' : 'train';
+  const needs = chooseNeeds(recent, rnd, 2, notLater(step));
   const inputs: string[] = [];
   const args: string[] = [];
   const bindings = new Set<string>();
@@ -278,7 +295,6 @@ function command(team: string, id: string, recent: Produced[], rnd: () => number
   const script = flavour.startsWith('train_') ? `${flavour}.py` : flavour === 'profile' ? 'profile_data.py' : flavour === 'validate' ? 'validate_data.py' : `${flavour}.py`;
   const env = flavour === 'train_torch' ? 'pytorch' : flavour === 'train_tf' ? 'tensorflow' : flavour === 'train_lightgbm' ? 'lightgbm' : flavour === 'prep' || flavour === 'features' ? 'data-prep' : 'sklearn';
   const compute = flavour === 'train_torch' || flavour === 'train_tf' ? 'gpu-cluster' : rnd() < 0.1 ? 'azureml:shared-cpu' : pick(['cpu-cluster', 'cpu-cluster', 'small-cpu']);
-  const step = flavour === 'prep' || flavour === 'features' ? 'prep' : flavour === 'profile' ? 'profile' : flavour === 'validate' ? 'validate' : flavour === 'score' ? 'score' : 'train';
   const lines = [
     SCHEMA_COMMENT,
     `# ${name}: ${flavour.replace(/_/g, ' ')} for ${team}.`,
@@ -308,7 +324,7 @@ function command(team: string, id: string, recent: Produced[], rnd: () => number
   ];
   return {
     text: lines.join('\n'),
-    produced: { name, kind: 'command', outputs, params: [], subsettable, shrinkable: false },
+    produced: { name, kind: 'command', stage: step, outputs, params: [], subsettable, shrinkable: false },
     usesExtends: false,
     usesNeeds: bindings.size > 0,
   };
@@ -378,7 +394,7 @@ function sweep(team: string, id: string, recent: Produced[], rnd: () => number, 
   const flavour = pick(['sklearn', 'lightgbm', 'torch'] as const);
   const name = `${team}_tune_${flavour}_${id}`;
   const params = flavour === 'sklearn' ? ['C', 'penalty'] : flavour === 'lightgbm' ? ['learning_rate', 'max_depth', 'n_estimators'] : ['learning_rate', 'dropout', 'batch_size'];
-  const needs = chooseNeeds(recent, rnd, 1, (p) => p.kind !== 'sweep');
+  const needs = chooseNeeds(recent, rnd, 1, (p) => p.kind !== 'sweep' && notLater('tune')(p));
   const inputs: string[] = [];
   const args: string[] = [];
   if (needs.length > 0) {
@@ -427,7 +443,7 @@ function sweep(team: string, id: string, recent: Produced[], rnd: () => number, 
   ];
   return {
     text: lines.join('\n'),
-    produced: { name, kind: 'sweep', outputs: ['model'], params, subsettable: false, shrinkable: true },
+    produced: { name, kind: 'sweep', stage: 'tune', outputs: ['model'], params, subsettable: false, shrinkable: true },
     usesExtends: false,
     usesNeeds: needs.length > 0,
   };
@@ -471,7 +487,7 @@ function spark(team: string, id: string, recent: Produced[], rnd: () => number, 
   return {
     text: lines.join('\n'),
     // Only Spark steps consume a Spark step's folder here; the others take its output like any other.
-    produced: { name, kind: 'spark', outputs: ['prepared'], params: [], subsettable: false, shrinkable: false },
+    produced: { name, kind: 'spark', stage: 'prep', outputs: ['prepared'], params: [], subsettable: false, shrinkable: false },
     usesExtends: false,
     usesNeeds: needs.length > 0,
   };

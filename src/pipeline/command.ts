@@ -3,7 +3,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { parse } from 'yaml';
 import { findRepoRoot, isInside } from '../config/paths';
 import type { Plan } from '../model/step';
-import { planProject, type PlanResult } from '../plan';
+import { createPlanner, type PlanResult } from '../plan';
 import { formatText } from '../report';
 import { version } from '../../package.json';
 import { DEFAULT_MAIN_BRANCH, generatePipeline, triggersFor, type PipelinePlan } from './generate';
@@ -61,9 +61,11 @@ export async function pipelineCommand(options: PipelineCommandOptions, io: Comma
   }
 
   let printed = false;
+  // Validated once for every plan below (everything, then each profile).
+  const planner = createPlanner(path, { cwd });
   /** A plan, or the exit code after reporting why there is none. Warnings are shown once. */
   const plan = async (profile?: string): Promise<Plan | number> => {
-    const result: PlanResult = await planProject(path, { cwd, profile });
+    const result: PlanResult = planner.plan({ profile });
     if (result.validation.diagnostics.length > 0 && (!printed || !result.plan)) {
       io.err(formatText(result.validation, { color: io.isTTY }));
       printed = true;

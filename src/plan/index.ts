@@ -29,33 +29,60 @@ export interface PlanResult {
 
 /** Validates a project and resolves the selected run configurations into a step graph (DESIGN §5.2). */
 export async function planProject(path: string, options: PlanOptions = {}): Promise<PlanResult> {
+  return createPlanner(path, options).plan({ profile: options.profile, steps: options.steps });
+}
+
+/** What a plan selects: a profile of mlsteps.yml and/or run configurations, with everything they need. */
+export type PlanSelection = Pick<PlanOptions, 'profile' | 'steps'>;
+
+/**
+ * One project, validated once and planned for as many selections as asked: `mlsteps pipeline`
+ * plans everything, then its `pr` and `full` profiles. Each step is resolved and fingerprinted
+ * once and shared by the plans that select it (its fingerprint depends only on the steps it
+ * needs, which every selection includes), so three plans of 10,000 run configurations cost one.
+ */
+export interface Planner {
+  validation: ValidationResult;
+  plan(selection?: PlanSelection): PlanResult;
+}
+
+export function createPlanner(path: string, options: Omit<PlanOptions, 'profile' | 'steps'> = {}): Planner {
   const { result: validation, projects } = loadAndValidate([path], { cwd: options.cwd, abortSignal: options.abortSignal });
-  if (!validation.ok || projects.length !== 1) return { validation };
+  if (!validation.ok || projects.length !== 1) return { validation, plan: () => ({ validation }) };
   const { project, only } = projects[0];
-  try {
-    const entries = project.runConfigs.filter((e) => e.merged);
-    const nodes = entries.map((e) => ({ name: e.name, stage: e.step, needs: e.needs, entry: e }));
-    // A run configuration file given as the path plans that run configuration (and what it needs).
-    const wanted = options.steps?.length || options.profile !== undefined || !only ? options.steps : entries.filter((e) => only.has(e.file.path)).map((e) => e.name);
-    const selected = select(nodes, project.spec.profiles, { profile: options.profile, steps: wanted });
-    const ordered = orderSteps(nodes.filter((n) => selected.has(n.name)));
-    const ctx = { dir: project.dir, upstream: new Map<string, string>(), folders: new Map<string, string>() };
-    const steps: Step[] = [];
-    for (const node of ordered) {
-      options.abortSignal?.throwIfAborted();
-      const resolved = resolveStep(node.entry, project);
-      const fingerprint = fingerprintStep(resolved, ctx);
-      ctx.upstream.set(resolved.name, fingerprint);
-      steps.push({ ...resolved, fingerprint });
+  const entries = project.runConfigs.filter((e) => e.merged);
+  const nodes = entries.map((e) => ({ name: e.name, stage: e.step, needs: e.needs, entry: e }));
+  const ctx = { dir: project.dir, upstream: new Map<string, string>(), folders: new Map<string, string>() };
+  const planned = new Map<string, Step>();
+  const plan = (selection: PlanSelection = {}): PlanResult => {
+    try {
+      // A run configuration file given as the path plans that run configuration (and what it needs).
+      const wanted = selection.steps?.length || selection.profile !== undefined || !only ? selection.steps : entries.filter((e) => only.has(e.file.path)).map((e) => e.name);
+      const selected = select(nodes, project.spec.profiles, { profile: selection.profile, steps: wanted });
+      const ordered = orderSteps(nodes.filter((n) => selected.has(n.name)));
+      const steps: Step[] = [];
+      for (const node of ordered) {
+        options.abortSignal?.throwIfAborted();
+        let step = planned.get(node.name);
+        if (!step) {
+          const resolved = resolveStep(node.entry, project);
+          const fingerprint = fingerprintStep(resolved, ctx);
+          ctx.upstream.set(resolved.name, fingerprint);
+          step = { ...resolved, fingerprint };
+          planned.set(node.name, step);
+        }
+        steps.push(step);
+      }
+      const { stages, conflicts } = orderStages(steps);
+      const result: Plan = { dir: project.dir, steps, stages };
+      if (conflicts.length > 0) result.stageConflicts = conflicts;
+      if (project.spec.experiment_name) result.experimentName = project.spec.experiment_name;
+      if (project.spec.workspace) result.workspace = project.spec.workspace;
+      return { plan: result, validation };
+    } catch (err) {
+      if (err instanceof PlanError) return { validation, error: err };
+      throw err;
     }
-    const { stages, conflicts } = orderStages(steps);
-    const plan: Plan = { dir: project.dir, steps, stages };
-    if (conflicts.length > 0) plan.stageConflicts = conflicts;
-    if (project.spec.experiment_name) plan.experimentName = project.spec.experiment_name;
-    if (project.spec.workspace) plan.workspace = project.spec.workspace;
-    return { plan, validation };
-  } catch (err) {
-    if (err instanceof PlanError) return { validation, error: err };
-    throw err;
-  }
+  };
+  return { validation, plan };
 }
