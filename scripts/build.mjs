@@ -1,5 +1,6 @@
 // Bundles the CLI and each task into one file each with esbuild. Task bundles land next to a copy
-// of their task.json and icon in dist/tasks/<Task>/, which is the folder the .vsix ships.
+// of their task.json and icon in dist/tasks/<Task>/, which is the folder the .vsix ships. The build
+// results tab (web/results-tab) is bundled for the browser into dist/web/results-tab/.
 import { build } from 'esbuild';
 import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -37,3 +38,13 @@ for (const task of readdirSync(tasksDir, { withFileTypes: true })) {
   cpSync(join(taskLib, 'lib.json'), join(out, 'lib.json'));
   if (existsSync(join(taskLib, 'Strings'))) cpSync(join(taskLib, 'Strings'), join(out, 'Strings'), { recursive: true });
 }
+
+// The build results tab: one minified browser script (the SDK included) and stylesheet beside its
+// page; the .vsix ships the folder as web/results-tab/.
+const tabSource = join(root, 'web/results-tab');
+const tabOut = join(root, 'dist/web/results-tab');
+mkdirSync(tabOut, { recursive: true });
+const browser = { bundle: true, platform: 'browser', target: ['chrome109', 'edge109', 'firefox115', 'safari16'], minify: true, legalComments: 'none', logLevel: 'warning', sourcemap: false };
+await build({ ...browser, format: 'iife', entryPoints: [join(tabSource, 'main.ts')], outfile: join(tabOut, 'results-tab.js') });
+await build({ ...browser, entryPoints: [join(tabSource, 'results-tab.css')], outfile: join(tabOut, 'results-tab.css') });
+cpSync(join(tabSource, 'index.html'), join(tabOut, 'index.html'));

@@ -1,6 +1,7 @@
-// Packages the extension: stages vss-extension.json, overview.md, images/ and, for each task, only
-// what the agent needs from dist/tasks/<Task>/ into .staging/, runs tfx (offline), and checks the
-// .vsix against the 5 MiB budget (DESIGN §7). Run after `npm run build` (`npm run package` does both).
+// Packages the extension: stages vss-extension.json, overview.md, images/, the build results tab
+// (dist/web/results-tab/) and, for each task, only what the agent needs from dist/tasks/<Task>/
+// into .staging/, runs tfx (offline), and checks the .vsix against the 5 MiB budget (DESIGN §7).
+// Run after `npm run build` (`npm run package` does both).
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -39,6 +40,16 @@ for (const task of tasks) {
     if (existsSync(from)) cpSync(from, join(staging, 'tasks', task, file), { recursive: true });
   }
 }
+
+// The build results tab: its page, script and stylesheet, as built.
+const RESULTS_TAB_FILES = ['index.html', 'results-tab.js', 'results-tab.css'];
+for (const file of RESULTS_TAB_FILES) {
+  const from = join(root, 'dist/web/results-tab', file);
+  if (!existsSync(from)) fail(`dist/web/results-tab/${file} is missing; run \`npm run build\``);
+  cpSync(from, join(staging, 'web/results-tab', file));
+}
+const tab = manifest.contributions.find((c) => c.type === 'ms.vss-build-web.build-results-tab');
+if (tab && !existsSync(join(staging, tab.properties?.uri ?? ''))) fail(`the results tab's uri ${tab.properties?.uri} is not in the package`);
 
 // Every built task needs a contribution in the manifest, and every contribution a built task.
 const contributed = manifest.contributions

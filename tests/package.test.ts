@@ -1,5 +1,6 @@
 // Packages the extension (scripts/package.mjs over the built dist/) and checks the .vsix: within
-// the 5 MiB budget (DESIGN §7), every task with its task.json, bundle and icon, nothing else.
+// the 5 MiB budget (DESIGN §7), every task with its task.json, bundle and icon, the build results
+// tab, nothing else.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -10,7 +11,7 @@ import { listZip, readZipEntry } from './helpers/zip';
 
 const MAX_BYTES = 5 * 1024 * 1024;
 
-test('npm run package builds a .vsix with every task, within 5 MiB', { timeout: 120_000 }, () => {
+test('npm run package builds a .vsix with every task and the build results tab, within 5 MiB', { timeout: 120_000 }, () => {
   const tasks = readdirSync(path.join(projectRoot, 'tasks'), { withFileTypes: true })
     .filter((d) => d.isDirectory() && existsSync(path.join(projectRoot, 'tasks', d.name, 'task.json')))
     .map((d) => d.name);
@@ -48,6 +49,23 @@ test('npm run package builds a .vsix with every task, within 5 MiB', { timeout: 
   assert.deepEqual([...packedTasks].sort(), [...tasks].sort());
 
   const vsomanifest = JSON.parse(readZipEntry(zip, entries.find((e) => e.name === 'extension.vsomanifest')!).toString('utf8'));
-  const contributed = vsomanifest.contributions.map((c: { properties: { name: string } }) => c.properties.name).sort();
+  type Contribution = { type: string; targets: string[]; properties: { name: string; uri?: string } };
+  const contributions = vsomanifest.contributions as Contribution[];
+  const contributed = contributions.filter((c) => c.type === 'ms.vss-distributed-task.task').map((c) => c.properties.name).sort();
   assert.deepEqual(contributed, tasks.map((t) => `tasks/${t}`).sort());
+
+  // The build results tab: contributed to the build results view, its page, script and stylesheet
+  // packed as built, and the scope its REST calls need.
+  const tabs = contributions.filter((c) => c.type === 'ms.vss-build-web.build-results-tab');
+  assert.equal(tabs.length, 1, 'one build results tab');
+  assert.deepEqual(tabs[0].targets, ['ms.vss-build-web.build-results-view']);
+  assert.equal(tabs[0].properties.uri, 'web/results-tab/index.html');
+  for (const file of ['index.html', 'results-tab.js', 'results-tab.css']) {
+    const entry = entries.find((e) => e.name === `web/results-tab/${file}`);
+    assert.ok(entry, `web/results-tab/${file} missing from the .vsix`);
+    assert.deepEqual(readZipEntry(zip, entry), readFileSync(path.join(projectRoot, 'dist', 'web', 'results-tab', file)), `the packed ${file} is not the built one`);
+  }
+  assert.deepEqual(vsomanifest.scopes, ['vso.build']);
+  const vsixmanifest = readZipEntry(zip, entries.find((e) => e.name === 'extension.vsixmanifest')!).toString('utf8');
+  assert.match(vsixmanifest, /Path="web\/results-tab\/index\.html"[^>]*Addressable="true"|Addressable="true"[^>]*Path="web\/results-tab\/index\.html"/, 'the tab page is addressable');
 });
