@@ -6,7 +6,7 @@ import { escapeHtml } from './html';
 
 const WIDTH = 640;
 const HEIGHT = 240;
-const PAD = { left: 56, right: 20, top: 22, bottom: 40 };
+const PAD = { left: 70, right: 20, top: 22, bottom: 40 };
 
 /** Round tick steps (1, 2, 2.5, 5 × 10^k) so the axis reads 0.70, 0.75, 0.80 rather than 0.7134. */
 function niceStep(span: number, count: number): number {
@@ -89,7 +89,7 @@ export function renderSweepChart(step: StepReport, id: string): string | undefin
   });
   out.push(`<text class="mls-chart-label" x="${PAD.left + plotW / 2}" y="${HEIGHT - 4}" text-anchor="middle">trial (in start order)</text>`);
   out.push(
-    `<text class="mls-chart-label" transform="translate(14 ${PAD.top + plotH / 2}) rotate(-90)" text-anchor="middle">${escapeHtml(metric)} ${goal === 'minimize' ? '(lower is better)' : '(higher is better)'}</text>`,
+    `<text class="mls-chart-label" transform="translate(12 ${PAD.top + plotH / 2}) rotate(-90)" text-anchor="middle">${escapeHtml(metric)} ${goal === 'minimize' ? '(lower is better)' : '(higher is better)'}</text>`,
   );
 
   // Best so far: how the sweep converged.

@@ -172,6 +172,8 @@ function gateVerdict(gate: NonNullable<RunResults['gate']>, compact = false): st
 const selectedSteps = (r: RunResults) => r.steps.filter((s) => s.selected !== false);
 
 function overviewTable(jobs: StageJob[], ids: Map<StepReport, string>): string {
+  // A gate column only when some job has a gate.
+  const gates = jobs.some((j) => j.latest.results.gate);
   const rows: string[] = [];
   for (const job of jobs) {
     const r = job.latest.results;
@@ -186,7 +188,7 @@ function overviewTable(jobs: StageJob[], ids: Map<StepReport, string>): string {
           `<td>${esc(s.compute ?? '')}</td>` +
           `<td class="mls-num mls-duration">${esc(duration(s.durationMs))}</td>` +
           `<td>${jobLink(s)}</td>` +
-          `<td>${gate}</td>` +
+          (gates ? `<td>${gate}</td>` : '') +
           `</tr>`,
       );
     }
@@ -194,7 +196,7 @@ function overviewTable(jobs: StageJob[], ids: Map<StepReport, string>): string {
   return (
     `<table class="mls-table mls-overview" aria-describedby="mls-overview-caption">` +
     `<caption id="mls-overview-caption" class="mls-visually-hidden">ML steps of this build: the latest attempt of each stage job</caption>` +
-    `<thead><tr><th scope="col">Step</th><th scope="col">Stage</th><th scope="col">Status</th><th scope="col">Compute</th><th scope="col" class="mls-num">Duration</th><th scope="col">Azure ML job</th><th scope="col">Gate</th></tr></thead>` +
+    `<thead><tr><th scope="col">Step</th><th scope="col">Stage</th><th scope="col">Status</th><th scope="col">Compute</th><th scope="col" class="mls-num">Duration</th><th scope="col">Azure ML job</th>${gates ? '<th scope="col">Gate</th>' : ''}</tr></thead>` +
     `<tbody>${rows.join('')}</tbody></table>`
   );
 }
