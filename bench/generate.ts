@@ -201,6 +201,29 @@ export function generateProject(n: number, seed = 42): GeneratedProject {
   }
 }
 
+const shared = new Map<string, GeneratedProject>();
+
+/**
+ * The generated project of N run configurations for this bench run, written once and shared by
+ * the benchmarks that read it (validate, plan, pipeline): writing 10,000 files takes seconds. Call
+ * `removeSharedProjects()` when done; they are removed at exit in any case.
+ */
+export function sharedProject(n: number, seed = 42): GeneratedProject {
+  const key = `${n}:${seed}`;
+  let project = shared.get(key);
+  if (!project) {
+    if (shared.size === 0) process.on('exit', removeSharedProjects);
+    project = generateProject(n, seed);
+    shared.set(key, project);
+  }
+  return project;
+}
+
+export function removeSharedProjects(): void {
+  for (const project of shared.values()) project.cleanup();
+  shared.clear();
+}
+
 function write(root: string, rel: string, text: string): void {
   const file = path.join(root, rel);
   mkdirSync(path.dirname(file), { recursive: true });

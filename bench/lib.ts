@@ -2,7 +2,8 @@
 // and formatting. A benchmark is a module exporting `async function run(log): Promise<Row[]>`;
 // bench/run.ts calls each and prints one table. Timings are reported, never asserted.
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 /** The repository root (the folder with package.json). */
@@ -37,6 +38,8 @@ export interface ProcessRun {
   status: number | null;
   stdout: string;
   stderr: string;
+  /** Peak resident set size of the process, bytes, when measured (`timeNodeProcess` with `maxRss`). */
+  maxRss?: number;
 }
 
 /**
@@ -57,6 +60,46 @@ export function timeProcess(command: string, args: string[], options: SpawnSyncO
     stdout: String(r.stdout ?? ''),
     stderr: String(r.stderr ?? ''),
   };
+}
+
+/** The preload that reports a Node process's peak RSS (see bench/max-rss.cjs). */
+const MAX_RSS_PRELOAD = path.join(__dirname, 'max-rss.cjs');
+
+/**
+ * Runs `node <args>` like timeProcess; with `maxRss`, also measures the process's peak resident
+ * set size (the figure DESIGN's memory budget is about: what the OS had to give the process).
+ */
+export function timeNodeProcess(args: string[], options: SpawnSyncOptions & { maxRss?: boolean } = {}): ProcessRun {
+  const { maxRss, ...spawnOptions } = options;
+  if (!maxRss) return timeProcess(process.execPath, args, spawnOptions);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mlsteps-bench-rss-'));
+  const file = path.join(dir, 'maxrss');
+  try {
+    const env = { ...(spawnOptions.env ?? process.env), MLSTEPS_BENCH_MAXRSS_FILE: file };
+    const run = timeProcess(process.execPath, ['--require', MAX_RSS_PRELOAD, ...args], { ...spawnOptions, env });
+    let kib: number;
+    try {
+      kib = Number(readFileSync(file, 'utf8'));
+    } catch {
+      throw new BenchError(`node ${args.join(' ')} exited ${run.status} without reporting its peak memory:\n${run.stderr.slice(0, 2000)}`);
+    }
+    return { ...run, maxRss: kib * 1024 };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Megabytes (10^6 bytes, as the memory budget and the hashing figures are written): 287 MB. */
+export function megabytes(bytes: number): string {
+  const m = bytes / 1e6;
+  return m < 100 ? `${m.toFixed(1)} MB` : `${m.toFixed(0)} MB`;
+}
+
+/** The peak RSS of every measured run: "peak RSS 287 MB (max of 3 runs)". */
+export function describePeak(runs: readonly ProcessRun[]): string {
+  const peaks = runs.map((r) => r.maxRss).filter((b): b is number => b !== undefined);
+  if (peaks.length === 0) return '';
+  return `peak RSS ${megabytes(Math.max(...peaks))}${peaks.length > 1 ? ` (max of ${peaks.length} runs)` : ''}`;
 }
 
 /** cutime + cstime of this process (Linux /proc), in seconds; undefined elsewhere. */
@@ -131,4 +174,25 @@ export function table(rows: readonly Row[]): string {
   const lines = cells.map((c) => `| ${c.map(esc).join(' | ')} |`);
   lines.splice(1, 0, '| --- | --- | --- | --- |');
   return lines.join('\n');
+}
+
+/** Peak memory of validate, plan and pipeline on 10,000 run configurations (issue 6): 512 MB. */
+export const SCALE_MEMORY_BUDGET_BYTES = 512e6;
+
+/**
+ * The memory row of one command at scale: the largest peak RSS of its runs beside the budget,
+ * and the smaller project's peak for reference (how memory grows with the project).
+ */
+export function memoryRow(command: string, largest: { n: number; runs: readonly ProcessRun[] }, smaller?: { n: number; runs: readonly ProcessRun[] }): Row {
+  const peak = (runs: readonly ProcessRun[]) => Math.max(...runs.map((r) => r.maxRss ?? NaN));
+  const top = peak(largest.runs);
+  if (!Number.isFinite(top)) throw new BenchError(`no peak memory was measured for ${command}`);
+  const count = (n: number) => n.toLocaleString('en-US');
+  const reference = smaller ? `; ${count(smaller.n)}: ${megabytes(peak(smaller.runs))}` : '';
+  return {
+    what: `peak memory: \`${command}\`, ${count(largest.n)} generated run configs (max RSS of the whole CLI process)`,
+    measured: `${megabytes(top)} (max of ${largest.runs.length} run${largest.runs.length === 1 ? '' : 's'}${reference})`,
+    budget: `≤ ${megabytes(SCALE_MEMORY_BUDGET_BYTES)}`,
+    pass: top <= SCALE_MEMORY_BUDGET_BYTES,
+  };
 }

@@ -10,13 +10,15 @@
 // listed in BENCHMARKS below.
 import * as os from 'node:os';
 import * as coldStart from './cold-start';
+import { removeSharedProjects } from './generate';
 import * as hash from './hash';
 import { BenchError, type Benchmark, type Row, seconds, table } from './lib';
 import * as planScale from './plan-scale';
+import * as size from './size';
 import * as submit from './submit';
 import * as validateScale from './validate-scale';
 
-const BENCHMARKS: Benchmark[] = [coldStart, validateScale, planScale, submit, hash];
+const BENCHMARKS: Benchmark[] = [coldStart, size, validateScale, planScale, submit, hash];
 
 function machine(): string {
   const cpus = os.cpus();
@@ -39,16 +41,20 @@ async function main(): Promise<number> {
   if (busy) log(`warning: load average ${os.loadavg()[0].toFixed(2)} on ${os.availableParallelism()} CPUs; other processes inflate wall times (the CPU times shown are less affected)`);
   const started = process.hrtime.bigint();
   const rows: Row[] = [];
-  for (const b of selected) {
-    try {
-      rows.push(...(await b.run(log)));
-    } catch (err) {
-      if (err instanceof BenchError || (err instanceof Error && /npm run build/.test(err.message))) {
-        process.stderr.write(`bench: ${b.name}: ${err.message}\n`);
-        return 1;
+  try {
+    for (const b of selected) {
+      try {
+        rows.push(...(await b.run(log)));
+      } catch (err) {
+        if (err instanceof BenchError || (err instanceof Error && /npm run build/.test(err.message))) {
+          process.stderr.write(`bench: ${b.name}: ${err.message}\n`);
+          return 1;
+        }
+        throw err;
       }
-      throw err;
     }
+  } finally {
+    removeSharedProjects(); // the generated projects the scale benchmarks share
   }
   const total = Number(process.hrtime.bigint() - started) / 1e9;
   const over = rows.filter((r) => r.pass === false).length;

@@ -1,13 +1,13 @@
 // DESIGN §7 "validate 1,000 run configs ≤ 1.0 s wall; linear to 10,000": generates a realistic
 // project (bench/generate.ts) of 1,000 and of 10,000 run configurations, checks that validation
 // finds nothing wrong in it (so the whole path is timed, not an early exit), then times the whole
-// CLI process `node bin/mlsteps.js validate <dir> --format json`, and `validatePaths` in this
-// process for reference.
+// CLI process `node bin/mlsteps.js validate <dir> --format json` and its peak memory (max RSS;
+// issue 6: ≤ 512 MB at 10,000), and `validatePaths` in this process for reference.
 import * as path from 'node:path';
 import { validatePaths } from '../src/config/index';
 import type { ValidationResult } from '../src/model/diagnostic';
-import { generateProject, type GeneratedProject } from './generate';
-import { BenchError, type Log, type ProcessRun, projectRoot, type Row, describeRuns, runStats, seconds, stats, timeInProcess, timeProcess } from './lib';
+import { sharedProject, type GeneratedProject } from './generate';
+import { BenchError, type Log, type ProcessRun, projectRoot, type Row, describePeak, describeRuns, memoryRow, runStats, seconds, stats, timeInProcess, timeNodeProcess } from './lib';
 
 const CLI = path.join(projectRoot, 'bin', 'mlsteps.js');
 /** Seconds per 1,000 run configurations: 1.0 s for 1,000, and linear from there. */
@@ -34,61 +34,65 @@ const count = (n: number) => n.toLocaleString('en-US');
 export async function run(log: Log): Promise<Row[]> {
   const rows: Row[] = [];
   const cliMedian = new Map<number, number>();
+  const cliCpuMedian = new Map<number, number>();
+  const cliRuns = new Map<number, ProcessRun[]>();
   for (const size of SIZES) {
-    const generated = await timeInProcess(() => generateProject(size.n));
+    const generated = await timeInProcess(() => sharedProject(size.n));
     const project = generated.value;
-    try {
-      const { mix } = project;
-      log(
-        `${name}: generated ${count(size.n)} run configs in ${seconds(generated.seconds)} at ${project.dir} ` +
-          `(${mix.command} command, ${mix.sweep} sweep, ${mix.spark} spark; ${mix.extends} with extends, ${mix.needs} with needs bindings)`,
-      );
+    const { mix } = project;
+    log(
+      `${name}: project of ${count(size.n)} run configs (${seconds(generated.seconds)} to write) at ${project.dir} ` +
+        `(${mix.command} command, ${mix.sweep} sweep, ${mix.spark} spark; ${mix.extends} with extends, ${mix.needs} with needs bindings)`,
+    );
 
-      // The generated project must be valid: a diagnostic means the benchmark times the wrong thing.
-      const first = await timeInProcess(() => validatePaths([project.dir], { cwd: project.dir }));
-      checkClean(first.value, project, 'validatePaths');
-      log(`${name}: validatePaths, first call in this process (cold caches, ajv compile if first): ${seconds(first.seconds)}`);
-      const inProcess: number[] = [];
-      for (let i = 0; i < size.inProcessRuns; i++) {
-        const r = await timeInProcess(() => validatePaths([project.dir], { cwd: project.dir }));
-        checkClean(r.value, project, 'validatePaths');
-        inProcess.push(r.seconds);
-      }
-
-      const once = (): ProcessRun => {
-        const r = timeProcess(process.execPath, [CLI, 'validate', project.dir, '--format', 'json'], { cwd: projectRoot });
-        checkCliClean(r, project);
-        return r;
-      };
-      log(`${name}: node bin/mlsteps.js validate <${count(size.n)} run configs> --format json, ${size.warmup} warm-up + ${size.runs} runs`);
-      for (let i = 0; i < size.warmup; i++) once();
-      const cli = runStats(Array.from({ length: size.runs }, once));
-      cliMedian.set(size.n, cli.wall.median);
-
-      const budget = (BUDGET_PER_1000 * size.n) / 1000;
-      const perThousand = cli.wall.median / (size.n / 1000);
-      rows.push({
-        what: `\`mlsteps validate\`, ${count(size.n)} generated run configs (whole CLI process, --format json)`,
-        measured: describeRuns(cli.wall, cli.cpu) + (size.n > 1000 ? `; ${seconds(perThousand)} per 1,000` : ''),
-        budget: size.n === 1000 ? `≤ ${seconds(budget)} wall` : `≤ ${seconds(budget)} wall (linear: ${seconds(BUDGET_PER_1000)} per 1,000)`,
-        pass: cli.wall.median <= budget,
-      });
-      const warm = stats(inProcess);
-      rows.push({
-        what: `reference: \`validatePaths\` in process, ${count(size.n)} run configs (warm: schemas compiled, conda files cached)`,
-        measured: `median ${seconds(warm.median)} (${warm.n} run${warm.n === 1 ? '' : 's'}; first call ${seconds(first.seconds)})`,
-        budget: '—',
-      });
-    } finally {
-      project.cleanup();
+    // The generated project must be valid: a diagnostic means the benchmark times the wrong thing.
+    const first = await timeInProcess(() => validatePaths([project.dir], { cwd: project.dir }));
+    checkClean(first.value, project, 'validatePaths');
+    log(`${name}: validatePaths, first call in this process (cold caches, ajv compile if first): ${seconds(first.seconds)}`);
+    const inProcess: number[] = [];
+    for (let i = 0; i < size.inProcessRuns; i++) {
+      const r = await timeInProcess(() => validatePaths([project.dir], { cwd: project.dir }));
+      checkClean(r.value, project, 'validatePaths');
+      inProcess.push(r.seconds);
     }
+
+    const once = (): ProcessRun => {
+      const r = timeNodeProcess([CLI, 'validate', project.dir, '--format', 'json'], { cwd: projectRoot, maxRss: true });
+      checkCliClean(r, project);
+      return r;
+    };
+    log(`${name}: node bin/mlsteps.js validate <${count(size.n)} run configs> --format json, ${size.warmup} warm-up + ${size.runs} runs`);
+    for (let i = 0; i < size.warmup; i++) once();
+    const runs = Array.from({ length: size.runs }, once);
+    const cli = runStats(runs);
+    cliMedian.set(size.n, cli.wall.median);
+    if (cli.cpu) cliCpuMedian.set(size.n, cli.cpu.median);
+    cliRuns.set(size.n, runs);
+
+    const budget = (BUDGET_PER_1000 * size.n) / 1000;
+    const perThousand = cli.wall.median / (size.n / 1000);
+    rows.push({
+      what: `\`mlsteps validate\`, ${count(size.n)} generated run configs (whole CLI process, --format json)`,
+      measured: describeRuns(cli.wall, cli.cpu) + (size.n > 1000 ? `; ${seconds(perThousand)} per 1,000` : '') + `; ${describePeak(runs)}`,
+      budget: size.n === 1000 ? `≤ ${seconds(budget)} wall` : `≤ ${seconds(budget)} wall (linear: ${seconds(BUDGET_PER_1000)} per 1,000)`,
+      pass: cli.wall.median <= budget,
+    });
+    const warm = stats(inProcess);
+    rows.push({
+      what: `reference: \`validatePaths\` in process, ${count(size.n)} run configs (warm: schemas compiled, conda files cached)`,
+      measured: `median ${seconds(warm.median)} (${warm.n} run${warm.n === 1 ? '' : 's'}; first call ${seconds(first.seconds)})`,
+      budget: '—',
+    });
   }
   const small = cliMedian.get(1_000);
   const large = cliMedian.get(10_000);
   if (small !== undefined && large !== undefined) {
+    rows.push(memoryRow('mlsteps validate', { n: 10_000, runs: cliRuns.get(10_000)! }, { n: 1_000, runs: cliRuns.get(1_000)! }));
     rows.push({
       what: 'reference: scaling 1,000 → 10,000 (CLI medians)',
-      measured: `×${(large / small).toFixed(1)} for ×10 run configs; marginal ${seconds((large - small) / 9)} per extra 1,000`,
+      measured:
+        `wall ×${(large / small).toFixed(1)} for ×10 run configs, marginal ${seconds((large - small) / 9)} per extra 1,000` +
+        (cliCpuMedian.has(1_000) && cliCpuMedian.has(10_000) ? `; CPU ×${(cliCpuMedian.get(10_000)! / cliCpuMedian.get(1_000)!).toFixed(1)}` : ''),
       budget: '—',
     });
   }
