@@ -7,10 +7,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { request } from 'node:https';
 import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { armPut as armPutTo } from './helpers/emulator-arm';
 import { startEmulator, type Emulator } from './emulator';
 import type { ChildJob } from './helpers/azureml-child';
 import { projectRoot } from './helpers/fixtures';
@@ -100,19 +100,7 @@ function assertNoSpecErrors(): void {
   );
 }
 
-/** A PUT to the emulator's ARM from this process (trusting its CA), e.g. to register a data asset. */
-function armPut(relative: string, apiVersion: string, body: unknown): Promise<number> {
-  const url = new URL(`${em.armEndpoint}/subscriptions/${em.ids.subscriptionId}/resourceGroups/${em.ids.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${em.ids.workspace}${relative}?api-version=${apiVersion}`);
-  const data = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'PUT', ca: em.caCertPem, headers: { authorization: `Bearer ${em.issueToken()}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
+const armPut = (relative: string, apiVersion: string, body: unknown) => armPutTo(em, relative, apiVersion, body);
 
 const jobsOfBuild = (build: string) => [...em.state.jobs.values()].filter((j) => !j.parent && j.tags['mlsteps.build.id'] === build);
 

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { startEmulator, type Emulator } from './emulator';
 import { projectRoot } from './helpers/fixtures';
 import { parseLoggingCommands, taskResult, type LoggingCommand } from './helpers/logging-commands';
+import { emulatorConnectionEnv, type ConnectionScheme } from './helpers/emulator-connection';
 import { agentEnv, isolatedTaskBundle, stackTraceLines, type TaskRun } from './helpers/task-runner';
 import { evaluateGate, GateSyntaxError, parseGate } from '../tasks/MLStepsRunV1/gate';
 
@@ -32,7 +33,7 @@ after(async () => {
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
-type Scheme = 'secret' | 'certificate' | 'pipelines';
+type Scheme = ConnectionScheme;
 
 interface Box {
   sources: string;
@@ -48,12 +49,6 @@ function box(name: string, scheme: Scheme, inputs: Record<string, string>, varia
   mkdirSync(tempDir, { recursive: true });
   cpSync(path.join(projectRoot, 'samples', 'credit-risk'), path.join(sources, 'ml'), { recursive: true });
   const id = em.ids.serviceConnectionId;
-  const parameters: Record<string, string> =
-    scheme === 'secret'
-      ? { tenantid: em.ids.tenantId, serviceprincipalid: em.ids.clientId, authenticationType: 'spnKey', serviceprincipalkey: em.ids.clientSecret }
-      : scheme === 'certificate'
-        ? { tenantid: em.ids.tenantId, serviceprincipalid: em.ids.clientId, authenticationType: 'spnCertificate', servicePrincipalCertificate: em.ids.certificatePem }
-        : { tenantid: em.ids.tenantId, serviceprincipalid: em.ids.clientId, workloadIdentityFederationSubject: 'sc://mlsteps-org/mlsteps-project/mlsteps-azureml-connection', workloadIdentityFederationIssuer: 'https://vstoken.dev.azure.com/x' };
   const env = agentEnv({
     sourcesDir: sources,
     tempDir,
@@ -69,23 +64,7 @@ function box(name: string, scheme: Scheme, inputs: Record<string, string>, varia
       ...variables,
     },
   });
-  Object.assign(env, {
-    NODE_EXTRA_CA_CERTS: em.caCertPath,
-    [`ENDPOINT_URL_${id}`]: `${em.armEndpoint}/`,
-    [`ENDPOINT_AUTH_${id}`]: JSON.stringify({ parameters, scheme: scheme === 'pipelines' ? 'WorkloadIdentityFederation' : 'ServicePrincipal' }),
-    [`ENDPOINT_AUTH_SCHEME_${id}`]: scheme === 'pipelines' ? 'WorkloadIdentityFederation' : 'ServicePrincipal',
-    [`ENDPOINT_DATA_${id}_SUBSCRIPTIONID`]: em.ids.subscriptionId,
-    [`ENDPOINT_DATA_${id}_ENVIRONMENT`]: 'AzureStack',
-    [`ENDPOINT_DATA_${id}_ACTIVEDIRECTORYAUTHORITY`]: em.authorityHost,
-    [`ENDPOINT_DATA_${id}_ACTIVEDIRECTORYSERVICEENDPOINTRESOURCEID`]: em.armAudience,
-  });
-  for (const [k, v] of Object.entries(parameters)) env[`ENDPOINT_AUTH_PARAMETER_${id}_${k.toUpperCase()}`] = v;
-  if (scheme === 'pipelines') {
-    // System.AccessToken is a secret variable: the agent hands it over as SECRET_*, into task-lib's vault.
-    env.SYSTEM_OIDCREQUESTURI = em.oidcRequestUri;
-    env.SECRET_SYSTEM_ACCESSTOKEN = em.ids.systemAccessToken;
-    env.VSTS_SECRET_VARIABLES = JSON.stringify(['System.AccessToken']);
-  }
+  Object.assign(env, emulatorConnectionEnv(em, scheme));
   return { sources, tempDir, env };
 }
 

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { TokenCredential } from '@azure/identity';
 import type { BestTrial, StepSubmission, SubmitResult, Target, TargetFlags, WatchResult } from '../backends/azureml';
 import { runPlanLocally, type LocalRunResult, type OutputLine, type RunEvent, type StepResult } from '../backends/local';
@@ -40,6 +40,8 @@ export interface RunCommandOptions extends Omit<TargetFlags, 'tenantId'> {
   noWait?: boolean;
   /** Azure ML: create a missing amlcompute of the catalog. */
   createCompute?: boolean;
+  /** Azure ML: download each completed step's named outputs into `<dir>/<step>/<output>/`. */
+  downloadOutputs?: string;
   /** Azure ML (test hook): first pause between status reads, default 2 s. */
   pollMinMs?: number;
   /** Azure ML (test hook): how long a cancellation waits for the jobs to reach Canceled, default 3 s. */
@@ -68,6 +70,8 @@ export async function runCommand(options: RunCommandOptions, io: RunIO): Promise
   if (backend !== 'local' && backend !== 'azureml') return usage(`unknown backend "${backend}"`, 'use --backend local or --backend azureml');
   if (backend === 'azureml') {
     if (options.dryRun) return usage('--dry-run is not implemented for --backend azureml yet', 'use `mlsteps plan` to see the steps, or --backend local --dry-run');
+  } else if (options.downloadOutputs !== undefined) {
+    return usage('--download-outputs is for --backend azureml', 'local runs keep every output in the run folder (--work-dir)');
   }
   if (options.concurrency !== undefined && !(Number.isInteger(options.concurrency) && options.concurrency >= 1)) return usage(`--concurrency must be a whole number ≥ 1, not ${options.concurrency}`);
   if (options.timeoutMinutes !== undefined && !(options.timeoutMinutes > 0)) return usage(`--timeout must be a number of minutes > 0, not ${options.timeoutMinutes}`);
@@ -158,6 +162,7 @@ async function runOnAzureML(plan: Plan, options: RunCommandOptions, io: RunIO, a
   if (!options.noWait) return waitOnAzureML(plan, target, credential, options, io, abortSignal);
   io.out(bold(`mlsteps run: submitting ${plan.steps.length} step${plan.steps.length === 1 ? '' : 's'} to Azure ML workspace ${target.workspace} (resource group ${target.resourceGroup}); not waiting for the jobs (--no-wait)`) + '\n');
   if (options.timeoutMinutes !== undefined) io.out(dim('  note: --timeout applies to waiting, and --no-wait does not wait') + '\n');
+  if (options.downloadOutputs !== undefined) io.out(dim('  note: --download-outputs needs the jobs to complete, and --no-wait does not wait for them: nothing is downloaded') + '\n');
   let result: SubmitResult;
   try {
     result = await submitPlan(plan, target, {
@@ -213,7 +218,8 @@ interface WaitedStep {
  * exit 1.
  */
 async function waitOnAzureML(plan: Plan, target: Target, credential: TokenCredential, options: RunCommandOptions, io: RunIO, abortSignal: AbortSignal): Promise<number> {
-  const { AzureMLError, ArmClient, Context, bestTrial, bestTrialParameter, readMetrics, submitPlan, watchJob } = require('../backends/azureml') as typeof import('../backends/azureml');
+  const { AzureMLError, ArmClient, Context, bestTrial, bestTrialParameter, downloadJobOutputs, readMetrics, submitPlan, watchJob } = require('../backends/azureml') as typeof import('../backends/azureml');
+  const downloadDir = options.downloadOutputs !== undefined ? resolve(options.cwd ?? process.cwd(), options.downloadOutputs) : undefined;
   const bold = paint(io.isTTY, '1');
   const dim = paint(io.isTTY, '2');
   const green = paint(io.isTTY, '32');
@@ -291,6 +297,16 @@ async function waitOnAzureML(plan: Plan, target: Target, credential: TokenCreden
           }
           const metrics = Object.entries(w.metrics ?? {}).map(([k, v]) => `${k}=${formatMetric(v)}`).join(' ');
           io.out(`${green(`✓ ${name}`)} ${jobName} Completed in ${formatDuration(watch.durationMs)}${metrics ? ` — ${metrics}` : ''}\n`);
+          if (downloadDir !== undefined) {
+            try {
+              for (const o of await downloadJobOutputs(ctx, jobName, join(downloadDir, name), { abortSignal })) {
+                if (o.error) w.note = `${w.note ? `${w.note}; ` : ''}output ${o.name} not downloaded: ${o.error}`;
+                io.out(`${label(name)} ${o.error ? yellow(`output ${o.name}: not downloaded: ${o.error}`) : dim(`output ${o.name}: ${o.files} file${o.files === 1 ? '' : 's'} (${o.bytes} bytes) → ${o.path}`)}\n`);
+              }
+            } catch (err) {
+              if (!abortSignal.aborted) w.note = `${w.note ? `${w.note}; ` : ''}outputs not downloaded: ${(err as Error).message}`;
+            }
+          }
         } else if (abortSignal.aborted) {
           io.out(`${yellow(`■ ${name}`)} ${jobName}: ${watch.status}${watch.jobStatus && watch.jobStatus !== watch.status ? ` (${watch.jobStatus})` : ''}\n`);
         } else {

@@ -19,6 +19,7 @@ void runTask((signal) =>
       createCompute: boolInput('createCompute', false),
       reuseCompletedRuns: boolInput('reuseCompletedRuns', false),
       gate: tl.getInput('gate', false) ?? '',
+      downloadOutputs: tl.getInput('downloadOutputs', false) ?? '',
     },
     taskLibRunAgent(),
     signal,

@@ -8,10 +8,13 @@ import {
   cancelJob,
   Context,
   createCredential,
+  downloadJobOutputs,
   readMetrics,
   resolveTarget,
   studioUrl,
   submitPlan,
+  sweepObjective,
+  sweepTrials,
   TargetError,
   watchJob,
   type BestTrial,
@@ -49,6 +52,8 @@ export interface RunInputs {
   /** Skip the selected steps when a job of theirs with the same fingerprint completed in the workspace (any build). */
   reuseCompletedRuns: boolean;
   gate: string;
+  /** A folder: each completed step's named outputs go to `<folder>/<step>/<output>/`. Empty: none. */
+  downloadOutputs: string;
 }
 
 export const RESULTS_TYPE = 'mlsteps.results';
@@ -109,6 +114,10 @@ export async function runStepTask(inputs: RunInputs, agent: RunAgent, signal: Ab
   }
   const credential = maskTokens(createCredential(connection.auth, target.authorityHost ? { authorityHost: target.authorityHost } : {}), (t) => agent.setSecret(t));
   const selected = new Set(profile ? plan.steps.map((s) => s.name) : plan.steps.filter((s) => steps.includes(s.name)).map((s) => s.name));
+  const downloadFolder = inputs.downloadOutputs.trim() ? path.resolve(agent.sourcesRoot, inputs.downloadOutputs.trim()) : undefined;
+  if (downloadFolder && !inputs.wait) throw new InputError('The "downloadOutputs" input needs "wait": outputs exist only once the job has completed.');
+  agent.addBuildTag('mlsteps');
+  if (profile) agent.addBuildTag(profile);
   agent.print(`Submitting ${plural(plan.steps.length, 'step')} of ${path.relative(agent.sourcesRoot, plan.dir) || '.'} to Azure ML workspace ${target.workspace} (resource group ${target.resourceGroup})`);
 
   let submitted: SubmitResult | undefined;
@@ -189,6 +198,7 @@ export async function runStepTask(inputs: RunInputs, agent: RunAgent, signal: Ab
         const report = reports.get(s.name)!;
         if (report.status !== 'Completed' || !report.jobName || !selected.has(s.name)) continue;
         await readResults(ctx, agent, s, report, signal);
+        if (downloadFolder) await downloadOutputs(ctx, agent, s, report, downloadFolder, signal);
       }
       setJobOutputs(agent, reports.get(primary.name)!);
       for (const [name, value] of Object.entries(reports.get(primary.name)!.metrics ?? {})) agent.setOutput(`metrics.${variableName(name)}`, String(value));
@@ -213,7 +223,9 @@ export async function runStepTask(inputs: RunInputs, agent: RunAgent, signal: Ab
     ...(gateResult ? { gate: { expression: inputs.gate.trim(), passed: gateResult.passed, checks: gateResult.checks } } : {}),
     steps: plan.steps.map((s) => ({ ...reports.get(s.name)!, selected: selected.has(s.name) })),
   };
-  agent.addAttachment(RESULTS_TYPE, `${sanitize(process.env.SYSTEM_JOBID || primary.name)}.json`, agent.writeReport('mlsteps-results.json', JSON.stringify(results, null, 2)));
+  // One attachment per job attempt: a re-run of the stage keeps the earlier attempts' results (history).
+  const attachmentName = `${sanitize(process.env.SYSTEM_JOBID || primary.name)}.${sanitize(process.env.SYSTEM_JOBATTEMPT || '1')}.json`;
+  agent.addAttachment(RESULTS_TYPE, attachmentName, agent.writeReport('mlsteps-results.json', JSON.stringify(results, null, 2)));
   agent.uploadSummary(agent.writeReport(SUMMARY_FILE, formatResultsMarkdown(results)));
 
   const p = reports.get(primary.name)!;
@@ -256,6 +268,7 @@ function newReport(step: Step, s: StepSubmission | undefined): StepReport {
     ...(s?.action ? { action: s.action } : {}),
     ...(s?.jobName ? { jobName: s.jobName } : {}),
     ...(s?.studioUrl ? { studioUrl: s.studioUrl } : {}),
+    ...(step.compute.kind !== 'local' ? { compute: step.compute.name } : {}),
     status: s?.status ?? (s?.outcome === 'failed' ? 'NotSubmitted' : s ? 'Skipped' : 'NotRun'),
     ...(s?.reason ? { reason: oneLine(s.reason) } : {}),
   };
@@ -338,8 +351,28 @@ async function readResults(ctx: Context, agent: RunAgent, step: Step, report: St
   try {
     const best: BestTrial | undefined = await bestTrial(ctx, report.jobName!, { abortSignal: signal });
     if (best) report.bestTrial = best;
+    const objective = await sweepObjective(ctx, report.jobName!, signal);
+    if (objective) report.objective = objective;
+    report.trials = await sweepTrials(ctx, report.jobName!, { abortSignal: signal });
+    // A sweep's own run logs no metrics: its results are its best trial's, so gate and outputs use those.
+    const bestMetrics = report.trials.find((t) => t.name === report.bestTrial?.trial)?.metrics;
+    if (bestMetrics) report.metrics = { ...bestMetrics, ...report.metrics };
   } catch (err) {
-    agent.warning(`${step.name}: the best trial of sweep ${report.jobName} could not be read: ${oneLine((err as Error).message)}`);
+    agent.warning(`${step.name}: the trials of sweep ${report.jobName} could not be read: ${oneLine((err as Error).message)}`);
+  }
+}
+
+/** A completed step's named outputs into `<folder>/<step>/`; a failure is a warning, not a failed step. */
+async function downloadOutputs(ctx: Context, agent: RunAgent, step: Step, report: StepReport, folder: string, signal: AbortSignal): Promise<void> {
+  const into = path.join(folder, sanitize(step.name));
+  try {
+    const outputs = await downloadJobOutputs(ctx, report.jobName!, into, { abortSignal: signal, onProgress: (m) => agent.print(`${step.name}: ${m}`) });
+    report.outputs = outputs.map((o) => ({ name: o.name, ...(o.uri ? { uri: o.uri } : {}), ...(o.path ? { path: path.relative(folder, o.path).split(path.sep).join('/') } : {}), files: o.files, bytes: o.bytes, ...(o.error ? { error: oneLine(o.error) } : {}) }));
+    for (const o of outputs) if (o.error) agent.warning(`${step.name}: output ${o.name} of job ${report.jobName} was not downloaded: ${oneLine(o.error)}`);
+    if (outputs.length === 0) agent.print(`${step.name}: job ${report.jobName} has no named outputs to download`);
+  } catch (err) {
+    if (signal.aborted) return;
+    agent.warning(`${step.name}: the outputs of job ${report.jobName} could not be downloaded: ${oneLine((err as Error).message)}`);
   }
 }
 

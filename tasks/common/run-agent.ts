@@ -25,6 +25,8 @@ export interface RunAgent extends Agent {
   endGroup(): void;
   warning(message: string): void;
   addAttachment(type: string, name: string, file: string): void;
+  /** `build.addbuildtag`: a tag on the build, to find it by. */
+  addBuildTag(tag: string): void;
 }
 
 /** A lookup that tries the name as given, then case-insensitively among the keys of `values`. */
@@ -62,5 +64,6 @@ export function taskLibRunAgent(): RunAgent {
     endGroup: () => process.stdout.write('##[endgroup]\n'),
     warning: (message) => tl.warning(neutralize(message)),
     addAttachment: (type, name, file) => tl.addAttachment(type, name, file),
+    addBuildTag: (tag) => tl.addBuildTag(neutralize(tag).replace(/[\r\n]+/g, ' ')),
   };
 }

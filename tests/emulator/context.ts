@@ -30,6 +30,8 @@ export interface Ctx {
   computeProvisionMs: number;
   imageBuildMs: number;
   jobMode: 'scripted' | 'executed';
+  /** The interpreter of executed jobs, when chosen. */
+  python?: string;
   operations: Map<string, Operation>;
   /** Datastore name → its secrets (listSecrets). */
   datastoreSecrets: Map<string, Record<string, unknown>>;

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, delimiter, dirname, join, relative, sep } from 'node:path';
+import { writeShim } from '../../src/backends/local/interpreter';
 import type { Ctx } from './context';
 import { durationSeconds, isObject, str } from './http';
 import { sampleTrials, type TrialParams } from './sampling';
@@ -17,6 +18,8 @@ export interface ExecHooks {
   createChild(name: string, params: Record<string, string>): JobRecord;
   setChildStatus(child: JobRecord, status: JobStatus): void;
   resolveAsset(ref: string, kind: 'codes' | 'data' | 'environments'): ArmResource | undefined | 'unparsable';
+  /** A sweep's best trial so far (by its objective), as the service picks it. */
+  bestChild(sweep: JobRecord): string | undefined;
 }
 
 export interface Outcome {
@@ -109,7 +112,7 @@ async function run(job: JobRecord, hooks: ExecHooks, work: string): Promise<Outc
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...stringRecord(p.environmentVariables ?? trial?.environmentVariables),
-    PATH: [pythonShimDir(work), process.env.PATH ?? ''].filter(Boolean).join(delimiter),
+    PATH: [pythonShimDir(work, hooks.ctx.python), process.env.PATH ?? ''].filter(Boolean).join(delimiter),
     PYTHONUNBUFFERED: '1',
     AZUREML_RUN_ID: job.name,
     AZUREML_EXPERIMENT_NAME: job.experimentName,
@@ -118,7 +121,7 @@ async function run(job: JobRecord, hooks: ExecHooks, work: string): Promise<Outc
   const timeout = durationSeconds(isObject(p.limits) ? p.limits.timeout : undefined);
   let outcome: Outcome;
   if (job.jobType === 'Sweep') {
-    outcome = await runSweep(job, hooks, work, codeDir, bindings, env);
+    outcome = await runSweep(job, hooks, work, codeDir, bindings, env, outputs);
   } else {
     let template: string;
     if (job.jobType === 'Spark') {
@@ -163,18 +166,29 @@ async function run(job: JobRecord, hooks: ExecHooks, work: string): Promise<Outc
   return outcome;
 }
 
-async function runSweep(job: JobRecord, hooks: ExecHooks, work: string, codeDir: string, bindings: Record<string, string>, env: NodeJS.ProcessEnv): Promise<Outcome> {
+/**
+ * Runs a sweep's trials one after the other, each with its own output folders; the best trial's
+ * outputs become the sweep's (`outputs[].path` is pointed at them), as Azure ML's sweep outputs are.
+ */
+async function runSweep(job: JobRecord, hooks: ExecHooks, work: string, codeDir: string, bindings: Record<string, string>, env: NodeJS.ProcessEnv, outputs: Array<{ name: string; path: string; type: string }>): Promise<Outcome> {
   const p = job.resource.properties;
   const trial = isObject(p.trial) ? p.trial : {};
   const trials: TrialParams[] = sampleTrials(p, 3);
   const timeout = durationSeconds(isObject(p.limits) ? p.limits.trialTimeout : undefined);
   let completed = 0;
+  const trialOutputPaths = new Map<string, string[]>();
   for (let i = 0; i < trials.length; i++) {
     if (hooks.signal.aborted) break;
     const params = trials[i];
     const child = hooks.createChild(`${job.name}_${i}`, Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)])));
     hooks.setChildStatus(child, 'Running');
-    const trialBindings = { ...bindings, ...Object.fromEntries(Object.entries(params).map(([k, v]) => [`search_space.${k}`, String(v)])) };
+    const trialOutputs = outputs.map((o) => {
+      const dir = join(work, 'trials', `${i}-outputs`, o.name);
+      mkdirSync(dir, { recursive: true });
+      return { ...o, path: o.type === 'uri_file' ? join(dir, basename(o.path)) : dir };
+    });
+    trialOutputPaths.set(child.name, trialOutputs.map((o) => o.path));
+    const trialBindings = { ...bindings, ...Object.fromEntries(trialOutputs.map((o) => [`outputs.${o.name}`, o.path])), ...Object.fromEntries(Object.entries(params).map(([k, v]) => [`search_space.${k}`, String(v)])) };
     const bound = bindCommand(String(trial.command ?? ''), trialBindings);
     if (bound.unbound.length) {
       child.error = { code: 'UserError', message: `The trial command refers to ${bound.unbound.join(', ')}, which the sweep does not define.` };
@@ -202,6 +216,9 @@ async function runSweep(job: JobRecord, hooks: ExecHooks, work: string, codeDir:
       hooks.setChildStatus(child, 'Failed');
     }
   }
+  const best = hooks.bestChild(job);
+  const bestPaths = best ? trialOutputPaths.get(best) : undefined;
+  if (bestPaths) outputs.forEach((o, k) => (o.path = bestPaths[k]));
   return completed > 0 || trials.length === 0 ? { ok: true } : { ok: false, error: { code: 'UserError', message: 'Every trial of the sweep failed.' } };
 }
 
@@ -281,7 +298,8 @@ function runCommand(command: string, o: { cwd: string; env: NodeJS.ProcessEnv; s
 }
 
 /** A `python` on PATH even where only `python3` exists. */
-function pythonShimDir(work: string): string | undefined {
+function pythonShimDir(work: string, python?: string): string | undefined {
+  if (python) return writeShim(join(work, '.bin'), python);
   const dirs = (process.env.PATH ?? '').split(delimiter);
   const has = (n: string) => dirs.some((d) => d && existsSync(join(d, n)));
   if (has('python')) return undefined;
@@ -408,6 +426,16 @@ export function locate(ctx: Ctx, uri: string): Location | undefined {
 
 async function bindInput(hooks: ExecHooks, uri: string, type: string, dest: string): Promise<string | { error: string }> {
   let target = uri;
+  // An upstream job's output: where that job's output is stored.
+  const upstream = /^azureml:\/\/jobs\/([^/]+)\/outputs\/([^/]+)\/?$/i.exec(target);
+  if (upstream) {
+    const job = hooks.ctx.state.jobs.get(upstream[1]);
+    if (!job) return { error: `job ${upstream[1]} was not found` };
+    if (job.status !== 'Completed') return { error: `job ${upstream[1]} is ${job.status}, not Completed` };
+    const output = isObject(job.resource.properties.outputs) ? job.resource.properties.outputs[upstream[2]] : undefined;
+    if (!isObject(output) || !str(output.uri)) return { error: `job ${upstream[1]} has no output ${upstream[2]}` };
+    target = String(output.uri);
+  }
   for (let depth = 0; depth < 5 && (/^azureml:(?!\/\/)/i.test(target) || /^\/subscriptions\//i.test(target)); depth++) {
     const asset = hooks.resolveAsset(target, 'data');
     if (!asset || asset === 'unparsable') return { error: `data asset ${target} was not found` };

@@ -132,6 +132,7 @@ export async function startEmulator(options: EmulatorOptions & { ids?: Partial<E
     computeProvisionMs: options.computeProvisionMs ?? 300,
     imageBuildMs: options.imageBuildMs ?? 0,
     jobMode: options.jobMode ?? 'scripted',
+    ...(options.python ? { python: options.python } : {}),
     operations: new Map<string, Operation>(),
     datastoreSecrets: new Map(),
     artifactContainer,

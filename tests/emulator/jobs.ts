@@ -314,6 +314,10 @@ export class JobEngine {
       },
       setChildStatus: (child, s) => this.setStatus(child, s),
       resolveAsset: (ref, kind) => this.ctx.resolveAsset(ref, kind),
+      bestChild: (sweep) => {
+        this.pickBestTrial(sweep);
+        return sweep.runProperties.best_child_run_id;
+      },
     };
     try {
       const outcome = await executeJob(job, hooks);

@@ -32,6 +32,8 @@ export interface EmulatorOptions {
   pageSize?: number;
   /** Lifetime of the access tokens the emulator issues (default 3599 s). */
   tokenLifetimeSeconds?: number;
+  /** The interpreter executed jobs run as `python` and `python3` (the compute's image); default: `python` on PATH, else `python3`. */
+  python?: string;
   /** Time a compute takes to provision (default 300 ms). */
   computeProvisionMs?: number;
   /** Extra time in `Preparing` the first time a job uses an environment version (its "image build"; default 0). */

@@ -76,7 +76,8 @@ export function isolatedTaskBundle(task: string): string {
   return bundle;
 }
 
-export function runTaskBundle(task: string, env: NodeJS.ProcessEnv, cwd?: string): Promise<TaskRun> {
+/** Runs the task's bundle to its end (killed after `timeoutMs`, default 60 s). */
+export function runTaskBundle(task: string, env: NodeJS.ProcessEnv, cwd?: string, options: { timeoutMs?: number } = {}): Promise<TaskRun> {
   const bundle = isolatedTaskBundle(task);
   const started = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
@@ -86,7 +87,7 @@ export function runTaskBundle(task: string, env: NodeJS.ProcessEnv, cwd?: string
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
     child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    const timer = setTimeout(() => child.kill(), 60_000);
+    const timer = setTimeout(() => child.kill(), options.timeoutMs ?? 60_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);

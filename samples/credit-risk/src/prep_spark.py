@@ -4,11 +4,18 @@ Reads every CSV under --raw, writes train.csv/ and test.csv/ (Spark folders of p
 under --out.
 
   spark-submit prep_spark.py --raw data/full --out prepared/
+
+Where PySpark is not installed (a laptop, a test double of Azure ML), it says so and runs the
+same transformation on pandas (prep.py), writing train.csv and test.csv files instead of folders;
+the steps downstream read both.
 """
 import argparse
 
-from pyspark.sql import SparkSession
-from pyspark.sql import functions as F
+try:
+    from pyspark.sql import SparkSession
+    from pyspark.sql import functions as F
+except ImportError:
+    SparkSession = None
 
 from common import CATEGORIES, LABEL, NUMERIC, RANGES
 
@@ -25,6 +32,12 @@ def main():
     parser.add_argument("--test-fraction", type=float, default=0.2)
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
+
+    if SparkSession is None:
+        print("pyspark is not installed: preparing on pandas instead (prep.py, the same transformation)")
+        import prep
+        prep.main()
+        return
 
     spark = SparkSession.builder.appName("credit-risk-prep").getOrCreate()
     df = spark.read.option("header", True).csv(args.raw)       # every column as a string

@@ -10,10 +10,11 @@ export { ensureCode, uploadSnapshot, UPLOAD_ROOT, type CodeAsset } from './code'
 export { ensureEnvironment, environmentVersion, environmentName, parseAssetReference, type EnvironmentAsset } from './environment';
 export { ensureCompute, amlComputeBody, differences, type ComputeTarget } from './compute';
 export { resolveInputs, BestNotAvailableError, type InputBindings } from './data';
-export { defaultDatastore, blobAccountUrl, uploadFiles, type UploadOptions } from './storage';
+export { defaultDatastore, namedDatastore, blobAccountUrl, uploadFiles, type UploadOptions } from './storage';
+export { downloadJobOutputs, parseDatastoreUri, type DownloadedOutput, type DownloadOutputsOptions } from './outputs';
 export { Context, type SubmitStats } from './context';
 export { bestTrialParameter } from './best';
 export { watchJob, type WatchOptions, type WatchResult } from './watch';
 export { cancelJob, readJob, TERMINAL } from './cancel';
-export { readMetrics, bestTrial, type BestTrial } from './metrics';
+export { readMetrics, bestTrial, sweepTrials, sweepObjective, type BestTrial, type Trial } from './metrics';
 export { LogStreamer } from './logs';

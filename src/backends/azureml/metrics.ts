@@ -83,7 +83,7 @@ export async function bestTrial(ctx: Context, sweepJobName: string, options: { a
         method: 'POST',
         path: `${base}/api/2.0/mlflow/runs/search`,
         apiVersion: '',
-        body: { filter: `tags.mlflow.parentRunId = '${sweepJobName}'`, order_by: [`metrics.${metricName} ${desc ? 'DESC' : 'ASC'}`], max_results: 1 },
+        body: { ...(experimentOf(parent) ? { experiment_ids: [experimentOf(parent)] } : {}), filter: `tags.mlflow.parentRunId = '${sweepJobName}'`, order_by: [`metrics.${metricName} ${desc ? 'DESC' : 'ASC'}`], max_results: 1 },
         ...(signal ? { abortSignal: signal } : {}),
       });
       best = found?.runs?.find((r) => r.data?.metrics?.some((m) => m.key === metricName))?.info?.run_id;
@@ -98,3 +98,73 @@ export async function bestTrial(ctx: Context, sweepJobName: string, options: { a
   const value = metricName ? trial?.data?.metrics?.find((m) => m.key === metricName)?.value : undefined;
   return { trial: best, parameters, ...(metricName && typeof value === 'number' ? { metric: { name: metricName, value } } : {}) };
 }
+
+export interface Trial {
+  /** The trial's run (job) name, e.g. `<sweep>_3`. */
+  name: string;
+  /** As Azure ML names job states: Completed, Failed, Canceled, Running, … */
+  status: string;
+  parameters: Record<string, unknown>;
+  /** The latest value of each metric the trial logged. */
+  metrics: Record<string, number>;
+  durationMs?: number;
+}
+
+const JOB_STATUS_OF_MLFLOW: Record<string, string> = { FINISHED: 'Completed', FAILED: 'Failed', KILLED: 'Canceled', RUNNING: 'Running', SCHEDULED: 'Queued' };
+
+/**
+ * Every trial of a sweep, in the order they started: its child runs in the workspace's MLflow
+ * (`runs/search` in the sweep's experiment, `tags.mlflow.parentRunId = <sweep>`, all pages), each
+ * with its parameters, final metrics and duration. Bounded by `limit` (default 1,000 trials).
+ */
+export async function sweepTrials(ctx: Context, sweepJobName: string, options: { abortSignal?: AbortSignal; limit?: number } = {}): Promise<Trial[]> {
+  const signal = options.abortSignal ?? ctx.abortSignal;
+  const limit = options.limit ?? 1000;
+  const parent = await mlflowRun(ctx, sweepJobName, signal);
+  const experimentId = experimentOf(parent);
+  const base = await mlflowBaseUrl(ctx);
+  const runs: MlflowRun[] = [];
+  let pageToken: string | undefined;
+  do {
+    let page: { runs?: MlflowRun[]; next_page_token?: string } | undefined;
+    try {
+      page = await ctx.client.send({
+        method: 'POST',
+        path: `${base}/api/2.0/mlflow/runs/search`,
+        apiVersion: '',
+        body: {
+          ...(experimentId ? { experiment_ids: [experimentId] } : {}),
+          filter: `tags.mlflow.parentRunId = '${sweepJobName.replace(/'/g, "\\'")}'`,
+          order_by: ['attributes.start_time ASC'],
+          max_results: Math.min(1000, limit - runs.length),
+          ...(pageToken ? { page_token: pageToken } : {}),
+        },
+        ...(signal ? { abortSignal: signal } : {}),
+      });
+    } catch (err) {
+      throw explain(err, `listing the trials of sweep ${sweepJobName} in MLflow`, ctx.target);
+    }
+    runs.push(...(page?.runs ?? []));
+    pageToken = page?.next_page_token || undefined;
+  } while (pageToken && runs.length < limit);
+  return runs.map((run) => {
+    const info = (run.info ?? {}) as { run_id?: string; status?: string; start_time?: number; end_time?: number };
+    const metrics: Record<string, number> = {};
+    for (const m of run.data?.metrics ?? []) if (typeof m.value === 'number') metrics[m.key] = m.value;
+    const parameters: Record<string, unknown> = {};
+    for (const p of run.data?.params ?? []) parameters[p.key] = paramValue(p.value);
+    const durationMs = typeof info.start_time === 'number' && typeof info.end_time === 'number' ? info.end_time - info.start_time : undefined;
+    return { name: String(info.run_id ?? ''), status: JOB_STATUS_OF_MLFLOW[String(info.status)] ?? String(info.status ?? 'Unknown'), parameters, metrics, ...(durationMs !== undefined ? { durationMs } : {}) };
+  });
+}
+
+/** A sweep's objective, as the job states it. */
+export async function sweepObjective(ctx: Context, sweepJobName: string, abortSignal?: AbortSignal): Promise<{ metric: string; goal: 'maximize' | 'minimize' } | undefined> {
+  const job = await readJob(ctx, sweepJobName, abortSignal ?? ctx.abortSignal);
+  const objective = (((job.properties ?? {}) as Json).objective ?? {}) as { primaryMetric?: string; goal?: string };
+  if (!objective.primaryMetric) return undefined;
+  return { metric: objective.primaryMetric, goal: String(objective.goal).toLowerCase() === 'minimize' ? 'minimize' : 'maximize' };
+}
+
+/** MLflow's runs/search wants the experiment: the one the run is in. */
+const experimentOf = (run: MlflowRun | undefined): string | undefined => (run?.info as { experiment_id?: string } | undefined)?.experiment_id;

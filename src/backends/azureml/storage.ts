@@ -48,7 +48,7 @@ export interface UploadFile {
  * default (one list request), then its secret (`listSecrets`: account key or SAS); a datastore with
  * identity-based access (no secret) is written to with the caller's own token.
  */
-export async function defaultDatastore(client: ArmClient, options: { abortSignal?: AbortSignal; maxTries?: number; retryDelayInMs?: number } = {}): Promise<Datastorage> {
+export async function defaultDatastore(client: ArmClient, options: DatastoreOptions = {}): Promise<Datastorage> {
   const { resourceGroup, workspace } = client.target;
   let datastore: Datastore | undefined;
   try {
@@ -62,11 +62,34 @@ export async function defaultDatastore(client: ArmClient, options: { abortSignal
   if (!datastore?.name) {
     throw explain(Object.assign(new Error('the workspace has no default datastore'), { code: 'DatastoreNotFound' }), 'finding the workspace\'s default datastore', client.target);
   }
+  return datastoreStorage(client, { ...datastore, name: datastore.name }, 'finding the workspace\'s default datastore', options);
+}
+
+/** A datastore of the workspace by name (e.g. where a job's outputs are), ready for reads and writes. */
+export async function namedDatastore(client: ArmClient, name: string, options: DatastoreOptions = {}): Promise<Datastorage> {
+  const { resourceGroup, workspace } = client.target;
+  let datastore: Datastore;
+  try {
+    datastore = await client.sdk.datastores.get(resourceGroup, workspace, name, { abortSignal: options.abortSignal });
+  } catch (err) {
+    throw explain(err, `finding datastore "${name}"`, client.target);
+  }
+  return datastoreStorage(client, { ...datastore, name: datastore.name ?? name }, `finding datastore "${name}"`, options);
+}
+
+export interface DatastoreOptions {
+  abortSignal?: AbortSignal;
+  maxTries?: number;
+  retryDelayInMs?: number;
+}
+
+async function datastoreStorage(client: ArmClient, datastore: Datastore & { name: string }, doing: string, options: DatastoreOptions): Promise<Datastorage> {
+  const { resourceGroup, workspace } = client.target;
   const props = datastore.properties as unknown as { datastoreType?: string; accountName?: string; containerName?: string; endpoint?: string; protocol?: string; credentials?: { credentialsType?: string } };
   if (props.datastoreType !== 'AzureBlob' || !props.accountName || !props.containerName) {
     throw explain(
-      Object.assign(new Error(`the default datastore "${datastore.name}" is of type ${props.datastoreType ?? 'unknown'}; mlsteps uploads code to Azure Blob datastores`), { code: 'UnsupportedDatastore' }),
-      'finding the workspace\'s default datastore',
+      Object.assign(new Error(`datastore "${datastore.name}" is of type ${props.datastoreType ?? 'unknown'}; mlsteps reads and writes Azure Blob datastores only`), { code: 'UnsupportedDatastore' }),
+      doing,
       client.target,
     );
   }
