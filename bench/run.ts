@@ -17,8 +17,9 @@ import * as planScale from './plan-scale';
 import * as size from './size';
 import * as submit from './submit';
 import * as validateScale from './validate-scale';
+import * as watch from './watch';
 
-const BENCHMARKS: Benchmark[] = [coldStart, size, validateScale, planScale, submit, hash];
+const BENCHMARKS: Benchmark[] = [coldStart, size, validateScale, planScale, submit, watch, hash];
 
 function machine(): string {
   const cpus = os.cpus();
