@@ -6,14 +6,14 @@
 // simulated job-hour ≤ 500.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { Agent } from 'node:https';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createDefaultHttpClient, type HttpClient } from '@azure/core-rest-pipeline';
 import { startEmulator, type Emulator } from './emulator';
-import { ArmClient, Context, LogStreamer, bestTrial, cancelJob, readMetrics, submitPlan, watchJob, type Target } from '../src/backends/azureml';
+import { ArmClient, Context, LogStreamer, bestTrial, blobDestination, cancelJob, downloadJobOutputs, parseDatastoreUri, readMetrics, submitPlan, sweepObjective, sweepTrials, watchJob, type Target } from '../src/backends/azureml';
 import { planProject } from '../src/plan';
 import { projectRoot } from './helpers/fixtures';
 
@@ -335,3 +335,89 @@ for (const stuck of [false, true]) {
     assert.equal(job!.status, stuck ? 'CancelRequested' : 'Canceled');
   });
 }
+
+// ---------------------------------------------------------------- outputs and a sweep's trials
+
+const withOutputs = (name: string) => `${command(name)}outputs:\n  model: {type: uri_folder}\n  metrics_file: {type: uri_file}\n  empty: {type: uri_folder}\n`;
+
+test("downloading a completed job's named outputs: every blob under each output's path, the old folder emptied first, what is missing said per output", { timeout: 60_000 }, async () => {
+  em.jobs.script(/^mlsteps-outs-/, { outputFiles: { model: { 'model.pkl': 'weights', 'sub/meta.json': '{"C":0.1}' }, metrics_file: { 'metrics.json': '{"auc":0.9}' } } });
+  const jobs = await submit(project('outs', { outs: withOutputs('outs') }));
+  await em.jobs.waitFor(jobs.outs);
+  const dest = path.join(work, 'downloads');
+  mkdirSync(path.join(dest, 'model'), { recursive: true });
+  writeFileSync(path.join(dest, 'model', 'stale.txt'), 'from an earlier run');
+  const progress: string[] = [];
+  const got = await downloadJobOutputs(context(), jobs.outs, dest, { onProgress: (m) => progress.push(m) });
+  const byName = Object.fromEntries(got.map((o) => [o.name, o]));
+  assert.deepEqual(Object.keys(byName).sort(), ['empty', 'metrics_file', 'model']);
+  assert.equal(byName.model.files, 2);
+  assert.equal(byName.model.bytes, 'weights'.length + '{"C":0.1}'.length);
+  assert.equal(byName.model.uri, `azureml://datastores/workspaceblobstore/paths/azureml/${jobs.outs}/model/`);
+  assert.equal(readFileSync(path.join(dest, 'model', 'model.pkl'), 'utf8'), 'weights');
+  assert.equal(readFileSync(path.join(dest, 'model', 'sub', 'meta.json'), 'utf8'), '{"C":0.1}');
+  assert.equal(existsSync(path.join(dest, 'model', 'stale.txt')), false, 'the old folder is emptied first');
+  assert.equal(readFileSync(path.join(dest, 'metrics_file', 'metrics.json'), 'utf8'), '{"auc":0.9}');
+  assert.match(byName.empty.error ?? '', /nothing is stored there/);
+  assert.ok(progress.some((m) => /downloaded output model: 2 files/.test(m)));
+  // Only the outputs asked for.
+  const only = await downloadJobOutputs(context(), jobs.outs, path.join(work, 'only'), { names: ['model'] });
+  assert.deepEqual(only.map((o) => o.name), ['model']);
+});
+
+test('blob names that would land outside the download folder are refused', () => {
+  const folder = path.join(work, 'dl');
+  assert.equal(blobDestination(folder, 'azureml/j/model/', 'azureml/j/model/a/b.txt'), path.join(folder, 'a', 'b.txt'));
+  assert.equal(blobDestination(folder, 'azureml/j/model/', 'azureml/j/model/../../escape.txt'), undefined);
+  assert.equal(blobDestination(folder, 'azureml/j/model/', 'azureml/j/model/a/../../../x'), undefined);
+  assert.equal(blobDestination(folder, 'azureml/j/model/', 'azureml/j/model//etc/passwd'), undefined);
+  assert.equal(blobDestination(folder, 'azureml/j/model/', 'azureml/j/model/C:/x'), undefined);
+  assert.equal(blobDestination(folder, 'azureml/j/model/', 'azureml/j/model/..\\..\\x'), undefined);
+  assert.equal(blobDestination(folder, 'azureml/j/model/', 'azureml/j/model/'), undefined);
+  assert.equal(blobDestination(folder, 'azureml/j/model/', 'elsewhere/x'), undefined);
+  assert.equal(blobDestination(folder, 'azureml/j/out.csv', 'azureml/j/out.csv', true), path.join(folder, 'out.csv'));
+  assert.deepEqual(parseDatastoreUri('azureml://datastores/workspaceblobstore/paths/azureml/j/model/'), { datastore: 'workspaceblobstore', path: 'azureml/j/model/' });
+  assert.deepEqual(parseDatastoreUri('azureml://subscriptions/s/resourcegroups/rg/workspaces/ws/datastores/ds/paths/a%20b/c'), { datastore: 'ds', path: 'a b/c' });
+  assert.equal(parseDatastoreUri('https://account.blob.core.windows.net/c/p'), undefined);
+});
+
+test("a sweep's trials, in the order they started, each with its parameters, final metrics, status and duration; its objective", { timeout: 60_000 }, async () => {
+  em.jobs.script(/^mlsteps-tune-/, {
+    trials: [
+      { params: { C: 0.1 }, metrics: { auc: [0.6, 0.7] } },
+      { params: { C: 1.0 }, metrics: { auc: 0.9 } },
+      { params: { C: 10.0 }, status: 'Failed' },
+    ],
+  });
+  const jobs = await submit(project('trials', { tune: sweep }));
+  await em.jobs.waitFor(jobs.tune);
+  const ctx = context();
+  const trials = await sweepTrials(ctx, jobs.tune);
+  assert.deepEqual(
+    trials.map((t) => ({ status: t.status, C: t.parameters.C, auc: t.metrics.auc })),
+    [
+      { status: 'Completed', C: 0.1, auc: 0.7 },
+      { status: 'Completed', C: 1, auc: 0.9 },
+      { status: 'Failed', C: 10, auc: undefined },
+    ],
+  );
+  for (const t of trials) {
+    assert.match(t.name, new RegExp(`^${jobs.tune}`));
+    assert.ok(t.durationMs !== undefined && t.durationMs >= 0);
+  }
+  assert.equal((await sweepTrials(ctx, jobs.tune, { limit: 2 })).length, 2, 'bounded by limit');
+  assert.deepEqual(await sweepObjective(ctx, jobs.tune), { metric: 'auc', goal: 'maximize' });
+});
+
+test('mlsteps run --download-outputs: the outputs of each completed step in <dir>/<step>/<output>/; refused for local runs', { timeout: 90_000 }, async () => {
+  em.jobs.script(/^mlsteps-clidl-/, { outputFiles: { model: { 'model.pkl': 'weights' } } });
+  const dir = project('cli-dl', { clidl: `${command('clidl')}outputs:\n  model: {type: uri_folder}\n` });
+  const dest = path.join(work, 'cli-downloads');
+  const run = await cli(dir, ['--download-outputs', dest]).done;
+  assert.equal(run.code, 0, `${run.out}\n${run.err}`);
+  assert.equal(readFileSync(path.join(dest, 'clidl', 'model', 'model.pkl'), 'utf8'), 'weights');
+  assert.match(run.out, /\[clidl\] output model: 1 file \(7 bytes\) →/);
+  const local = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'run', dir, '--download-outputs', dest], { encoding: 'utf8' });
+  assert.equal(local.status, 2);
+  assert.match(local.stderr, /--download-outputs is for --backend azureml/);
+});

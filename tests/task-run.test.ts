@@ -254,7 +254,7 @@ test('a submission that fails (a compute missing, createCompute off): Failed wit
   assert.deepEqual(only(r, 'task.issue').map((c) => c.message), [r.result!.message]);
 });
 
-test('bad inputs fail before anything is submitted: a gate that does not parse, step and profile both set', async () => {
+test('bad inputs fail before anything is submitted: a gate that does not parse, step and profile both set, downloadOutputs without wait', async () => {
   const requests = em.requests.length;
   const bad = await run(box('badgate', 'secret', { step: STEP, gate: 'auc >= high' }));
   assert.equal(bad.result?.result, 'Failed', shown(bad));
@@ -262,6 +262,9 @@ test('bad inputs fail before anything is submitted: a gate that does not parse, 
   const both = await run(box('both', 'secret', { step: STEP, profile: 'pr' }));
   assert.equal(both.result?.result, 'Failed');
   assert.match(both.result!.message, /Set either the "step" input or the "profile" input, not both/);
+  const noWait = await run(box('dlnowait', 'secret', { step: STEP, wait: 'false', downloadOutputs: 'out' }));
+  assert.equal(noWait.result?.result, 'Failed');
+  assert.match(noWait.result!.message, /The "downloadOutputs" input needs "wait"/);
   assert.equal(em.requests.slice(requests).filter((q) => q.path.includes('/providers/')).length, 0);
 });
 

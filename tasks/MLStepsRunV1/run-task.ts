@@ -88,6 +88,8 @@ export async function runStepTask(inputs: RunInputs, agent: RunAgent, signal: Ab
     throw err;
   }
   if (gate.length > 0 && !inputs.wait) throw new InputError('The "gate" input needs "wait": the metrics are known only once the job has completed.');
+  const downloadFolder = inputs.downloadOutputs.trim() ? path.resolve(agent.sourcesRoot, inputs.downloadOutputs.trim()) : undefined;
+  if (downloadFolder && !inputs.wait) throw new InputError('The "downloadOutputs" input needs "wait": outputs exist only once the job has completed.');
 
   const timeoutMinutes = inputs.timeoutMinutes.trim() === '' ? 0 : Number(inputs.timeoutMinutes.trim());
   if (!Number.isFinite(timeoutMinutes) || timeoutMinutes < 0) throw new InputError(`The "timeoutMinutes" input must be a number of minutes ≥ 0 (0: no timeout), not "${inputs.timeoutMinutes.trim()}".`);
@@ -114,8 +116,6 @@ export async function runStepTask(inputs: RunInputs, agent: RunAgent, signal: Ab
   }
   const credential = maskTokens(createCredential(connection.auth, target.authorityHost ? { authorityHost: target.authorityHost } : {}), (t) => agent.setSecret(t));
   const selected = new Set(profile ? plan.steps.map((s) => s.name) : plan.steps.filter((s) => steps.includes(s.name)).map((s) => s.name));
-  const downloadFolder = inputs.downloadOutputs.trim() ? path.resolve(agent.sourcesRoot, inputs.downloadOutputs.trim()) : undefined;
-  if (downloadFolder && !inputs.wait) throw new InputError('The "downloadOutputs" input needs "wait": outputs exist only once the job has completed.');
   agent.addBuildTag('mlsteps');
   if (profile) agent.addBuildTag(profile);
   agent.print(`Submitting ${plural(plan.steps.length, 'step')} of ${path.relative(agent.sourcesRoot, plan.dir) || '.'} to Azure ML workspace ${target.workspace} (resource group ${target.resourceGroup})`);

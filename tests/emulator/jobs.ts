@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Ctx } from './context';
-import { executeJob, type ExecHooks } from './exec';
+import { executeJob, locate, type ExecHooks } from './exec';
 import { isObject, nowIso, str } from './http';
 import { sampleTrials } from './sampling';
 import type { JobRecord, JobScript, JobStatus } from './types';
@@ -195,9 +195,11 @@ export class JobEngine {
             this.runScripted(job);
             step('Running', 'Finalizing', 0, () => {
               this.finishScriptedRun(job);
+              const written = this.writeOutputFiles(job);
               this.later(job, d().Finalizing, () => {
-                if (job.status !== 'Finalizing') return;
-                this.finish(job);
+                void written.then(() => {
+                  if (job.status === 'Finalizing') this.finish(job);
+                });
               });
             });
           }),
@@ -237,6 +239,19 @@ export class JobEngine {
       });
     });
     if (job.jobType === 'Sweep') this.scriptedTrials(job, d.Running);
+  }
+
+  /** A scripted job's `outputFiles`, written where its outputs are stored (Finalizing uploads them). */
+  private async writeOutputFiles(job: JobRecord): Promise<void> {
+    const outputs = isObject(job.resource.properties.outputs) ? job.resource.properties.outputs : {};
+    for (const [name, files] of Object.entries(job.script.outputFiles ?? {})) {
+      const output = outputs[name];
+      const loc = isObject(output) && str(output.uri) ? locate(this.ctx, String(output.uri)) : undefined;
+      if (!loc || !('container' in loc)) continue;
+      const container = this.ctx.azurite.container(loc.container);
+      const prefix = loc.path.endsWith('/') || loc.path === '' ? loc.path : `${loc.path}/`;
+      for (const [file, text] of Object.entries(files)) await container.getBlockBlobClient(`${prefix}${file}`).upload(text, Buffer.byteLength(text));
+    }
   }
 
   private finishScriptedRun(job: JobRecord): void {

@@ -128,6 +128,8 @@ export interface JobScript {
   error?: { code: string; message: string };
   /** A cancel request leaves the job in CancelRequested for ever. */
   stuckInCancelRequested?: boolean;
+  /** Files a job writes to its outputs: output name → path inside it → text. */
+  outputFiles?: Record<string, Record<string, string>>;
   /** Sweep jobs: the trials (child runs) with their parameters and metrics. */
   trials?: Array<{ params: Record<string, string | number | boolean>; metrics?: Record<string, number | number[]>; status?: 'Completed' | 'Failed' | 'Canceled' }>;
 }

@@ -32,6 +32,8 @@ export interface UploadedSnapshot {
   path: string;
   datastore: string;
   uploadedBytes: number;
+  /** A complete upload of the same content was there: nothing was sent. */
+  alreadyUploaded: boolean;
 }
 
 /**
@@ -60,8 +62,10 @@ export async function ensureCode(ctx: Context, folder: string): Promise<CodeAsse
     const byHash = await findCodeByHash(ctx, name, hash, doing);
     if (byHash) return { ...byHash, hash, action: 'reused', uploadedBytes: 0 };
 
-    ctx.progress(`uploading code ${folder}: ${files.length} file${files.length === 1 ? '' : 's'}, ${formatBytes(files.reduce((n, f) => n + f.size, 0))}`);
-    const uploaded = await uploadSnapshot(ctx, files, hash, basename(absolute) || 'code');
+    const uploaded = await uploadSnapshot(ctx, files, hash, basename(absolute) || 'code', {
+      onUploadStart: () => ctx.progress(`uploading code ${folder}: ${files.length} file${files.length === 1 ? '' : 's'}, ${formatBytes(files.reduce((n, f) => n + f.size, 0))}`),
+    });
+    if (uploaded.alreadyUploaded) ctx.progress(`code ${folder} is already in the datastore (same content): registering it without uploading`);
     const body: CodeVersionProperties = { codeUri: uploaded.url, isAnonymous: true, properties: { hash_sha256: hash, hash_version: CONTENT_HASH_VERSION } };
     try {
       const created = await ctx.client.sdk.codeVersions.createOrUpdate(resourceGroup, workspace, name, version, { properties: body }, { abortSignal: ctx.abortSignal });
@@ -121,7 +125,7 @@ async function findCodeByHash(ctx: Context, name: string, hash: string, doing: s
  * `LocalUpload/<hash>/<name>`), unless a complete upload is there already: azure-ai-ml's
  * convention, `upload_status: completed` in the metadata of the first blob, written last.
  */
-export async function uploadSnapshot(ctx: Context, files: readonly SnapshotFile[], hash: string, name: string, options: { singleFile?: boolean } = {}): Promise<UploadedSnapshot> {
+export async function uploadSnapshot(ctx: Context, files: readonly SnapshotFile[], hash: string, name: string, options: { singleFile?: boolean; onUploadStart?: () => void } = {}): Promise<UploadedSnapshot> {
   const datastore = await ctx.datastore();
   const path = `${UPLOAD_ROOT}/${hash}/${name}`;
   const entries = options.singleFile ? [{ ...files[0], path: '' }] : sortLikeAzureML(files);
@@ -136,6 +140,7 @@ export async function uploadSnapshot(ctx: Context, files: readonly SnapshotFile[
   }
   let uploadedBytes = 0;
   if (!complete) {
+    options.onUploadStart?.();
     uploadedBytes = await uploadFiles(
       datastore.container,
       options.singleFile ? '' : path,
@@ -150,7 +155,7 @@ export async function uploadSnapshot(ctx: Context, files: readonly SnapshotFile[
     ctx.stats.uploadedBytes += uploadedBytes;
     ctx.stats.uploadedFiles += entries.length;
   }
-  return { url: `${datastore.containerUrl}/${path}`, path, datastore: datastore.name, uploadedBytes };
+  return { url: `${datastore.containerUrl}/${path}`, path, datastore: datastore.name, uploadedBytes, alreadyUploaded: complete };
 }
 
 export function formatBytes(n: number): string {

@@ -135,8 +135,8 @@ async function uploadLocalInput(ctx: Context, absolute: string, type: string, wh
     const files = isDir ? listSnapshot(absolute) : [{ path: name, absolute, size: statSync(absolute).size }];
     if (files.length === 0) throw new AzureMLError(`${where}: uploading ${absolute}`, 'the folder has no files', { code: 'EmptyInput' });
     const hash = await contentHash(files, ctx.abortSignal);
-    ctx.progress(`${where}: uploading ${absolute}`);
-    const uploaded = await uploadSnapshot(ctx, files, hash, name, { singleFile: !isDir });
+    const uploaded = await uploadSnapshot(ctx, files, hash, name, { singleFile: !isDir, onUploadStart: () => ctx.progress(`${where}: uploading ${absolute}`) });
+    if (uploaded.alreadyUploaded) ctx.progress(`${where}: ${absolute} is already in the datastore (same content): not uploaded again`);
     return `azureml://datastores/${uploaded.datastore}/paths/${uploaded.path}${isDir ? '/' : ''}`;
   });
 }

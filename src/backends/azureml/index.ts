@@ -11,7 +11,7 @@ export { ensureEnvironment, environmentVersion, environmentName, parseAssetRefer
 export { ensureCompute, amlComputeBody, differences, type ComputeTarget } from './compute';
 export { resolveInputs, BestNotAvailableError, type InputBindings } from './data';
 export { defaultDatastore, namedDatastore, blobAccountUrl, uploadFiles, type UploadOptions } from './storage';
-export { downloadJobOutputs, parseDatastoreUri, type DownloadedOutput, type DownloadOutputsOptions } from './outputs';
+export { blobDestination, downloadJobOutputs, parseDatastoreUri, type DownloadedOutput, type DownloadOutputsOptions } from './outputs';
 export { Context, type SubmitStats } from './context';
 export { bestTrialParameter } from './best';
 export { watchJob, type WatchOptions, type WatchResult } from './watch';

@@ -56,6 +56,7 @@ export async function downloadJobOutputs(ctx: Context, jobName: string, dest: st
       results.push({ name, files: 0, bytes: 0, error: 'the job names no location for it' });
       continue;
     }
+    // A uri_file output's URI names the file; a default one (ending in `/`) the folder holding it.
     const location = parseDatastoreUri(uri);
     if (!location) {
       results.push({ name, uri, files: 0, bytes: 0, error: `${uri} is not a datastore path (azureml://datastores/<name>/paths/<path>)` });
@@ -66,7 +67,7 @@ export async function downloadJobOutputs(ctx: Context, jobName: string, dest: st
       const store = await ctx.once(`datastore:${location.datastore}`, () => namedDatastore(ctx.client, location.datastore, { ...(signal ? { abortSignal: signal } : {}) }));
       rmSync(folder, { recursive: true, force: true });
       mkdirSync(folder, { recursive: true });
-      const { files, bytes } = await downloadPrefix(store.container, location.path, folder, type === 'uri_file', { ...(signal ? { abortSignal: signal } : {}), concurrency: options.concurrency ?? 8 });
+      const { files, bytes } = await downloadPrefix(store.container, location.path, folder, type === 'uri_file' && !location.path.endsWith('/'), { ...(signal ? { abortSignal: signal } : {}), concurrency: options.concurrency ?? 8 });
       options.onProgress?.(`downloaded output ${name}: ${files} file${files === 1 ? '' : 's'}, ${bytes} bytes → ${folder}`);
       results.push({ name, uri, path: folder, files, bytes, ...(files === 0 ? { error: 'nothing is stored there (did the job write to it?)' } : {}) });
     } catch (err) {
@@ -100,11 +101,8 @@ async function downloadPrefix(container: BlobContainer, prefix: string, folder: 
   for await (const blob of container.listBlobsFlat({ prefix: base, ...(o.abortSignal ? { abortSignal: o.abortSignal } : {}) })) {
     if (blob.metadata?.hdi_isfolder === 'true') continue;
     if (single && blob.name !== prefix) continue;
-    const relative = single ? path.posix.basename(blob.name) : blob.name.slice(base.length);
-    const file = path.resolve(folder, ...relative.split('/'));
-    if (!relative || (file !== folder && !file.startsWith(folder + path.sep))) {
-      throw new AzureMLError(`downloading ${blob.name}`, 'its name would write outside the download folder', { code: 'UnsafeBlobName' });
-    }
+    const file = blobDestination(folder, base, blob.name, single);
+    if (!file) throw new AzureMLError(`downloading ${blob.name}`, 'its name would write outside the download folder', { code: 'UnsafeBlobName' });
     wanted.push({ name: blob.name, file, size: blob.properties.contentLength ?? 0 });
   }
   let next = 0;
@@ -119,6 +117,18 @@ async function downloadPrefix(container: BlobContainer, prefix: string, folder: 
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(o.concurrency, wanted.length)) }, worker));
   return { files: wanted.length, bytes };
+}
+
+/**
+ * Where a blob under `prefix` lands inside `folder` (a `uri_file`: its base name); undefined when
+ * its name would land outside `folder` (`..` segments, absolute names) or on `folder` itself.
+ */
+export function blobDestination(folder: string, prefix: string, blobName: string, single = false): string | undefined {
+  const relative = single ? path.posix.basename(blobName) : blobName.startsWith(prefix) ? blobName.slice(prefix.length) : '';
+  if (!relative || relative.startsWith('/') || /^[a-zA-Z]:/.test(relative)) return undefined;
+  const root = path.resolve(folder);
+  const file = path.resolve(root, ...relative.split(/[\\/]/));
+  return file.startsWith(root + path.sep) ? file : undefined;
 }
 
 /** An output name as one folder name. */
