@@ -5,7 +5,7 @@ import { LOCAL_COMPUTE, type ComputeSpec } from '../model/project';
 import type { RunConfigDocument } from '../model/runconfig';
 import { didYouMean } from '../util/suggest';
 import { checkCondaFile, declaresPython } from './conda';
-import type { DiagnosticSink } from './diagnostics';
+import { shown, type DiagnosticSink } from './diagnostics';
 import { findExpressions, parseBinding, scriptsInCommand } from './expressions';
 import { isMapping, originOf } from './extends';
 import { readYamlFile, type LoadedProject, type RunConfigEntry } from './load';
@@ -51,7 +51,7 @@ class CheckContext {
     if (!file) return;
     const local = this.project.spec.computes[LOCAL_COMPUTE];
     if (isMapping(local) && local.type !== 'local') {
-      this.sink.at(file, pointer(['computes', LOCAL_COMPUTE]), 'key', 'MLS106', `"${LOCAL_COMPUTE}" is reserved for the machine that runs mlsteps and cannot name a compute of type ${String(local.type)}`, 'rename this compute, e.g. local-cluster');
+      this.sink.at(file, pointer(['computes', LOCAL_COMPUTE]), 'key', 'MLS106', `"${LOCAL_COMPUTE}" is reserved for the machine that runs mlsteps and cannot name a compute of type ${shown(local.type)}`, 'rename this compute, e.g. local-cluster');
     }
     for (const [name, env] of Object.entries(this.project.spec.environments)) {
       if (!isMapping(env)) continue;
@@ -347,7 +347,8 @@ class CheckContext {
         } else if (typeof value.path === 'string') {
           if (value.path.includes('${{')) {
             for (const expr of findExpressions(value.path)) this.checkBinding(entry, at + '/path', expr.text, expr.body, needs);
-          } else if (!isRemoteReference(value.path) && !/^[a-z][a-z0-9+.-]*:/i.test(value.path)) {
+          } else if (!isRemoteReference(value.path) && !/^[a-z][a-z0-9+.-]+:/i.test(value.path)) {
+            // A URI scheme has two letters or more: `C:` is a Windows drive, a path to check.
             this.checkFileRef(originOf(entry.chain, at + '/path'), at + '/path', value.path, `the path of input "${name}",`);
           }
         }

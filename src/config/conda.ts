@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { parseYaml } from './yamlFile';
+import { readFileSync, statSync } from 'node:fs';
+import { MAX_FILE_BYTES, parseYaml } from './yamlFile';
 import { isMapping } from './extends';
 import { onRunStart } from './paths';
 
@@ -20,6 +20,9 @@ export function checkCondaFile(absPath: string): CondaProblem | undefined {
 function inspect(absPath: string): CondaProblem | undefined {
   let bytes: Buffer;
   try {
+    // Refuse before reading, as for run configurations: a hostile 10 GB file must not be loaded.
+    const size = statSync(absPath).size;
+    if (size > MAX_FILE_BYTES) return { code: 'MLS003', message: `conda file is ${(size / 1048576).toFixed(1)} MiB; conda files are limited to ${MAX_FILE_BYTES / 1048576} MiB`, hint: 'a conda environment file lists packages; it is a few hundred bytes', line: 1, column: 1 };
     bytes = readFileSync(absPath);
   } catch (err) {
     return { code: 'MLS003', message: `cannot read conda file: ${(err as NodeJS.ErrnoException).code ?? ''}`, line: 1, column: 1 };

@@ -39,3 +39,17 @@ export class DiagnosticSink {
     return [...this.list].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column || (a.code < b.code ? -1 : 1)));
   }
 }
+
+/**
+ * A value from a user's file as text for a message or a translated setting. `String()` throws on a
+ * mapping such as `{toString: x}` (its `toString` is not a function) and on null-prototype objects,
+ * so structured values are written as JSON instead.
+ */
+export function shown(value: unknown): string {
+  if (value === null || typeof value !== 'object') return String(value);
+  try {
+    return JSON.stringify(value) ?? 'null';
+  } catch {
+    return '[unprintable value]';
+  }
+}

@@ -60,7 +60,8 @@ function joinRelative(base: string, next: string): string {
   const parts = base ? base.split('/') : [];
   for (const part of next.split('/')) {
     if (part === '' || part === '.') continue;
-    if (part === '..') parts.pop();
+    // A `..` above the start is kept: `cd ../..` climbs out of the code folder, and the check must see it.
+    if (part === '..' && parts.length > 0 && parts[parts.length - 1] !== '..') parts.pop();
     else parts.push(part);
   }
   return parts.join('/');

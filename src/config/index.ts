@@ -5,7 +5,7 @@ import { PROJECT_FILE_NAME } from '../model/project';
 import { checkProject } from './checks';
 import { DiagnosticSink } from './diagnostics';
 import { loadLoneRunConfigs, loadProject, type LoadedProject } from './load';
-import { findRepoRoot, startRun } from './paths';
+import { checkPath, findRepoRoot, startRun } from './paths';
 
 export { loadProject, loadLoneRunConfigs } from './load';
 export type { LoadedProject, RunConfigEntry } from './load';
@@ -67,7 +67,8 @@ export function loadPaths(paths: readonly string[], options: ValidateOptions = {
   // The same path twice (or a folder and its mlsteps.yml) is one project, validated once.
   const given = [...new Map((paths.length > 0 ? paths : ['.']).map((p) => [resolve(cwd, p), p] as const)).entries()];
   const targets = given.map(([abs]) => abs);
-  const base = targets.length === 1 && existsSync(targets[0]) ? (isDirectory(targets[0]) ? targets[0] : dirname(targets[0])) : cwd;
+  const escaping = new Set(targets.filter(leavesItsRepository));
+  const base = targets.length === 1 && existsSync(targets[0]) && !escaping.has(targets[0]) ? (isDirectory(targets[0]) ? targets[0] : dirname(targets[0])) : cwd;
   const sink = new DiagnosticSink(base);
   const projects: LoadedPaths['projects'] = [];
   const loneFiles: string[] = [];
@@ -78,6 +79,12 @@ export function loadPaths(paths: readonly string[], options: ValidateOptions = {
     options.abortSignal?.throwIfAborted();
     if (!existsSync(target)) {
       sink.atPosition(target, { line: 1, column: 1 }, 'MLS006', `${given[i][1]} does not exist`);
+      unreadable = true;
+      return;
+    }
+    if (escaping.has(target)) {
+      // A PR gate validates the folder it is given; a link in the pull request must not point it elsewhere.
+      sink.atPosition(target, { line: 1, column: 1 }, 'MLS131', `${given[i][1]} leaves the repository through a symlink`, 'validate the folder the link points to from its own repository, or replace the link with the files');
       unreadable = true;
       return;
     }
@@ -117,6 +124,14 @@ export function loadPaths(paths: readonly string[], options: ValidateOptions = {
   const named = new Set(targets.map((t) => sink.rel(t)));
   if (sink.list.some((d) => d.code === 'MLS003' && named.has(d.file))) unreadable = true;
   return { sink, projects, unreadable };
+}
+
+/** Whether a path given to validate is a symlink (or inside a linked folder) that resolves outside its repository. */
+function leavesItsRepository(target: string): boolean {
+  if (!existsSync(target)) return false;
+  const repoRoot = findRepoRoot(isDirectory(target) ? target : dirname(target));
+  const check = checkPath(repoRoot, repoRoot, target);
+  return !check.ok && check.reason === 'symlink-outside';
 }
 
 /** The mlsteps.yml of the nearest folder above a run configuration, up to its repository's root. */

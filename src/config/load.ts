@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname } from 'node:path';
 import { DEFAULT_RUNCONFIG_GLOBS, type ProjectSpec } from '../model/project';
 import { defaultStep, type RunConfigDocument } from '../model/runconfig';
-import type { DiagnosticSink } from './diagnostics';
+import { shown, type DiagnosticSink } from './diagnostics';
 import { expandGlobs } from './discover';
 import { deepMerge, isMapping, originOf } from './extends';
 import { checkPath } from './paths';
@@ -64,6 +64,12 @@ export function readYamlFile(path: string, sink: DiagnosticSink): YamlFile | und
 export function loadProject(projectPath: string, repoRoot: string, sink: DiagnosticSink): LoadedProject {
   const dir = dirname(projectPath);
   const project: LoadedProject = { dir, repoRoot, spec: EMPTY_SPEC, specOk: false, runConfigs: [], unreadableNames: new Set(), files: [projectPath] };
+  // The project file may itself be a symlink: what it points to must be in the repository too.
+  const itself = checkPath(repoRoot, dir, projectPath);
+  if (!itself.ok && itself.reason !== 'missing') {
+    sink.atPosition(projectPath, { line: 1, column: 1 }, 'MLS131', `${basename(projectPath)} leaves the repository${itself.reason === 'symlink-outside' ? ' through a symlink' : ''}`, 'keep the project file inside the repository');
+    return project;
+  }
   const file = readYamlFile(projectPath, sink);
   if (!file) return project;
   project.projectFile = file;
@@ -89,10 +95,12 @@ export function loadProject(projectPath: string, repoRoot: string, sink: Diagnos
   };
 
   const seen = new Set<string>();
-  expandGlobs(dir, globs).forEach((match, i) => {
+  expandGlobs(dir, globs, repoRoot).forEach((match, i) => {
     const at = typeof rawGlobs === 'string' ? '/runconfigs' : Array.isArray(rawGlobs) ? pointer(['runconfigs', i]) : '';
     const candidates = [...match.files, ...match.symlinks];
-    if (candidates.length === 0) {
+    if (match.outside) {
+      sink.at(file, at, 'value', 'MLS131', `"${match.pattern}" leaves the repository${match.outside === 'symlink-outside' ? ' through a symlink' : ''}`, 'patterns are relative to the folder of mlsteps.yml, and run configurations must be inside the repository');
+    } else if (candidates.length === 0) {
       sink.at(file, at, 'value', 'MLS116', `"${match.pattern}" matches no run configuration`, 'patterns are relative to the folder of mlsteps.yml');
     }
     for (const candidate of candidates) {
@@ -111,7 +119,7 @@ export function loadProject(projectPath: string, repoRoot: string, sink: Diagnos
     }
   });
   const runConfigFiles = project.files.slice(1);
-  project.runConfigs = readRunConfigs(runConfigFiles, sink, project.unreadableNames);
+  project.runConfigs = readRunConfigs(runConfigFiles, repoRoot, sink, project.unreadableNames);
   resolveExtends(project.runConfigs, sink);
   return project;
 }
@@ -119,15 +127,22 @@ export function loadProject(projectPath: string, repoRoot: string, sink: Diagnos
 /** A run configuration (or several) given on their own, with no project file: catalogs are empty. */
 export function loadLoneRunConfigs(paths: string[], repoRoot: string, sink: DiagnosticSink): LoadedProject {
   const project: LoadedProject = { dir: dirname(paths[0]), repoRoot, spec: EMPTY_SPEC, specOk: true, runConfigs: [], unreadableNames: new Set(), files: [...paths] };
-  project.runConfigs = readRunConfigs(paths, sink, project.unreadableNames);
+  project.runConfigs = readRunConfigs(paths, repoRoot, sink, project.unreadableNames);
   resolveExtends(project.runConfigs, sink);
   return project;
 }
 
-function readRunConfigs(paths: string[], sink: DiagnosticSink, unreadable: Set<string>): RunConfigEntry[] {
+function readRunConfigs(paths: string[], repoRoot: string, sink: DiagnosticSink, unreadable: Set<string>): RunConfigEntry[] {
   const entries: RunConfigEntry[] = [];
   const byName = new Map<string, RunConfigEntry>();
   for (const path of paths) {
+    // A file named on the command line was not found by a walk of the repository: check it here.
+    const itself = checkPath(repoRoot, dirname(path), path);
+    if (!itself.ok && itself.reason !== 'missing') {
+      sink.atPosition(path, { line: 1, column: 1 }, 'MLS131', `${basename(path)} leaves the repository${itself.reason === 'symlink-outside' ? ' through a symlink' : ''}`, 'keep run configurations inside the repository');
+      unreadable.add(stemOf(path));
+      continue;
+    }
     let file = readYamlFile(path, sink);
     if (!file) {
       unreadable.add(stemOf(path));
@@ -219,7 +234,7 @@ function resolveExtends(entries: RunConfigEntry[], sink: DiagnosticSink): void {
     const type = entry.merged.type ?? (entry.merged.framework === 'spark' ? 'spark' : 'command');
     if (type !== 'command' && type !== 'sweep' && type !== 'spark') {
       const from = originOf(entry.chain, '/type');
-      sink.at(from, '/type', 'value', 'MLS103', `job type "${String(type)}" is not supported`, didYouMean(String(type), ['command', 'sweep', 'spark'], 'mlsteps runs command, sweep and spark jobs'));
+      sink.at(from, '/type', 'value', 'MLS103', `job type "${shown(type)}" is not supported`, didYouMean(shown(type), ['command', 'sweep', 'spark'], 'mlsteps runs command, sweep and spark jobs'));
       continue;
     }
     entry.type = type;

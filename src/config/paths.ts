@@ -26,12 +26,27 @@ export type PathCheck =
  * repository, both as written and after following symlinks.
  */
 export function checkPath(repoRoot: string, fromDir: string, written: string): PathCheck {
-  const absolute = resolve(fromDir, written);
-  if (!isInside(repoRoot, absolute)) return { ok: false, reason: 'outside', absolute };
+  const portable = portablePath(written);
+  const absolute = resolve(fromDir, portable);
+  // On Windows `resolve` understands drive letters itself; elsewhere `C:/x` would pass for a relative path.
+  if ((sep === '/' && isWindowsAbsolute(portable)) || !isInside(repoRoot, absolute)) return { ok: false, reason: 'outside', absolute };
   const found = lookup(absolute);
   if (!found) return { ok: false, reason: 'missing', absolute };
   if (!isInside(realRoot(repoRoot), found.realPath)) return { ok: false, reason: 'symlink-outside', absolute, realPath: found.realPath };
   return { ok: true, absolute, isDirectory: found.isDirectory };
+}
+
+/**
+ * A path written in a repository file means the same on every agent, so it is read as a Windows
+ * agent reads it too: a backslash separates folders (`..\..\secrets` climbs out on Windows).
+ */
+export function portablePath(written: string): string {
+  return written.replace(/\\/g, '/');
+}
+
+/** `C:/…`, `C:…` (relative to drive C's current folder) and `//server/share`: outside any repository. */
+export function isWindowsAbsolute(portable: string): boolean {
+  return /^[A-Za-z]:/.test(portable) || portable.startsWith('//');
 }
 
 /**
@@ -46,7 +61,9 @@ function lookup(absolute: string): { realPath: string; isDirectory: boolean } | 
   if (cached !== undefined) return cached ?? undefined;
   try {
     const realPath = realpathSync.native(absolute);
-    const entry = { realPath, isDirectory: statSync(realPath).isDirectory() };
+    // Stat the path as written (it follows the same links): the real path may be outside the
+    // repository, and validation touches nothing outside it, not even to stat it.
+    const entry = { realPath, isDirectory: statSync(absolute).isDirectory() };
     lookups.set(absolute, entry);
     return entry;
   } catch {

@@ -1,5 +1,6 @@
 import { basename, dirname, relative, resolve, sep } from 'node:path';
 import type { RunConfigDocument } from '../model/runconfig';
+import { shown } from './diagnostics';
 import { isMapping } from './extends';
 import { pointer } from './yamlFile';
 
@@ -68,7 +69,7 @@ export function fromV1RunConfig(v1: Obj, options: V1Options): V1Result {
 
   const dataNames = isMapping(v1.data) ? Object.keys(v1.data) : [];
   const bindArgument = (arg: unknown): string => {
-    const text = String(arg);
+    const text = shown(arg);
     // v1 passes data to scripts as `DatasetConsumptionConfig:<name>` or `$AZUREML_DATAREFERENCE_<name>`.
     const m = /^(?:DatasetConsumptionConfig:|\$AZUREML_DATAREFERENCE_)(.+)$/.exec(text);
     if (m && dataNames.includes(m[1])) return `\${{inputs.${m[1]}}}`;
@@ -79,7 +80,7 @@ export function fromV1RunConfig(v1: Obj, options: V1Options): V1Result {
     if (typeof v1.script === 'string') set('entry', { file: v1.script }, '/script');
     if (args.length > 0) set('args', args.join(' '), '/arguments');
   } else if (Array.isArray(v1.command) && v1.command.length > 0) {
-    set('command', v1.command.map(String).join(' '), '/command');
+    set('command', v1.command.map(shown).join(' '), '/command');
   } else if (typeof v1.script === 'string') {
     set('command', ['python', v1.script, ...args].join(' '), '/script');
   }
@@ -101,7 +102,7 @@ export function fromV1RunConfig(v1: Obj, options: V1Options): V1Result {
   }
 
   const variables = { ...(isMapping(v1.environmentVariables) ? v1.environmentVariables : {}), ...(isMapping(env.environmentVariables) ? env.environmentVariables : {}) };
-  if (Object.keys(variables).length > 0) set('environment_variables', Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, String(v)])), '/environmentVariables');
+  if (Object.keys(variables).length > 0) set('environment_variables', Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, shown(v)])), '/environmentVariables');
 
   const nodeCount = typeof v1.nodeCount === 'number' ? v1.nodeCount : undefined;
   const resources: Obj = {};
@@ -129,7 +130,7 @@ export function fromV1RunConfig(v1: Obj, options: V1Options): V1Result {
   }
 
   if (isSpark && isMapping(v1.spark) && isMapping(v1.spark.configuration)) {
-    set('conf', Object.fromEntries(Object.entries(v1.spark.configuration).map(([k, v]) => [k, typeof v === 'number' ? v : String(v)])), '/spark/configuration');
+    set('conf', Object.fromEntries(Object.entries(v1.spark.configuration).map(([k, v]) => [k, typeof v === 'number' ? v : shown(v)])), '/spark/configuration');
   }
 
   if (isMapping(v1.data)) {
@@ -140,9 +141,9 @@ export function fromV1RunConfig(v1: Obj, options: V1Options): V1Result {
       const dataset = isMapping(location.dataset) ? location.dataset : {};
       const mechanism = typeof spec.mechanism === 'string' ? spec.mechanism.toLowerCase() : 'direct';
       const input: Obj = { type: 'uri_folder' };
-      if (typeof dataset.name === 'string') input.path = `azureml:${dataset.name}${dataset.version != null ? `:${dataset.version}` : '@latest'}`;
+      if (typeof dataset.name === 'string') input.path = `azureml:${dataset.name}${dataset.version != null ? `:${shown(dataset.version)}` : '@latest'}`;
       else if (isMapping(location.dataPath) && typeof location.dataPath.datastoreName === 'string') {
-        input.path = `azureml://datastores/${location.dataPath.datastoreName}/paths/${String(location.dataPath.relativePath ?? '')}`;
+        input.path = `azureml://datastores/${location.dataPath.datastoreName}/paths/${shown(location.dataPath.relativePath ?? '')}`;
       } else warnings.push({ at: pointer(['data', name]), message: `input "${name}" names its data by id only; set its path by hand` });
       input.mode = MECHANISM_TO_MODE[mechanism] ?? 'ro_mount';
       inputs[name] = input;
@@ -158,7 +159,7 @@ export function fromV1RunConfig(v1: Obj, options: V1Options): V1Result {
       const dataPath = isMapping(location.dataPath) ? location.dataPath : {};
       const mechanism = typeof spec.mechanism === 'string' ? spec.mechanism.toLowerCase() : 'upload';
       const output: Obj = { type: 'uri_folder', mode: OUTPUT_MECHANISM_TO_MODE[mechanism] ?? 'upload' };
-      if (typeof dataPath.datastoreName === 'string') output.path = `azureml://datastores/${dataPath.datastoreName}/paths/${String(dataPath.relativePath ?? name)}`;
+      if (typeof dataPath.datastoreName === 'string') output.path = `azureml://datastores/${dataPath.datastoreName}/paths/${shown(dataPath.relativePath ?? name)}`;
       outputs[name] = output;
       origins.set(pointer(['outputs', name]), pointer(['outputData', name]));
     }

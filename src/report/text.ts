@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, realpathSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Diagnostic, ValidationResult } from '../model/diagnostic';
 
 export interface TextOptions {
@@ -21,7 +21,11 @@ export function formatText(result: ValidationResult, options: TextOptions = {}):
   const sourceLine = (d: Diagnostic): string | undefined => {
     if (!sources.has(d.file)) {
       try {
-        sources.set(d.file, readFileSync(join(result.base, d.file), 'utf8').split(/\r?\n/));
+        // Never through a symlink: a file that leaves the repository through one is reported
+        // (MLS131) precisely so that it is not read, and showing its line would read it.
+        const path = join(result.base, d.file);
+        if (realpathSync(path) !== resolve(realpathSync(result.base), d.file)) throw new Error('reached through a symlink');
+        sources.set(d.file, readFileSync(path, 'utf8').split(/\r?\n/));
       } catch {
         sources.set(d.file, undefined);
       }
