@@ -292,6 +292,32 @@ test('SIGINT while the job runs: cancellation requested within 1 s, the task rep
   assert.match(r.result!.message, /cancelled; the job is (Canceled|CancelRequested)/);
 });
 
+test('re-runs of the stage: attached to the job while it still runs (no second job), submitted anew after it was cancelled', async () => {
+  em.jobs.script(new RegExp(`^mlsteps-${STEP}-rerun-`), { durations: { Running: 60_000 }, logLines: ['epoch 1'] });
+  const first = await run(box('rerun', 'secret', { step: STEP, wait: 'false' }));
+  assert.equal(first.result?.result, 'Succeeded', shown(first));
+  const jobName = outputs(first).jobName;
+  await em.jobs.waitFor(jobName, ['Running']);
+  const puts = em.count('Jobs_CreateOrUpdate');
+  // Attempt 2 (the agent was lost, say) watches the same job; the pipeline is cancelled meanwhile.
+  const second = await run(box('rerun', 'secret', { step: STEP }, { 'System.JobAttempt': '2' }), (line, child) => {
+    if (/^data_preparation_subset: Running$/.test(line)) child.kill('SIGINT');
+  });
+  assert.equal(em.count('Jobs_CreateOrUpdate'), puts, 'no second job while the first runs');
+  assert.equal(outputs(second).jobName, jobName);
+  assert.match(shown(second), /attach/i);
+  assert.equal(second.result?.result, 'Cancelled', shown(second));
+  assert.equal(em.jobs.get(jobName)?.status, 'Canceled');
+  // Attempt 3: the job was cancelled, so the step is submitted anew under the next name.
+  em.jobs.script(`${jobName}-r2`, { durations: { Running: 300 }, metrics: { auc: 0.9 } });
+  const third = await run(box('rerun', 'secret', { step: STEP }, { 'System.JobAttempt': '3' }));
+  assert.equal(third.result?.result, 'Succeeded', shown(third));
+  assert.equal(outputs(third).jobName, `${jobName}-r2`);
+  assert.equal(em.count('Jobs_CreateOrUpdate'), puts + 1);
+  const attachments = [second, third].map((r) => r.commands.find((c) => c.command === 'task.addattachment')!.properties.name);
+  assert.deepEqual(attachments, ['job-rerun.2.json', 'job-rerun.3.json'], 'one results attachment per attempt');
+});
+
 test('a sweep stage reports its best trial; the next stage of the build gets the best parameters, the sweep reused', async () => {
   em.jobs.script(/^mlsteps-sklearn_subset-sweep-/, {
     trials: [
