@@ -194,7 +194,7 @@ function overviewTable(jobs: StageJob[], ids: Map<StepReport, string>): string {
     }
   }
   return (
-    `<table class="mls-table mls-overview" aria-describedby="mls-overview-caption">` +
+    `<table class="mls-table mls-overview">` +
     `<caption id="mls-overview-caption" class="mls-visually-hidden">ML steps of this build: the latest attempt of each stage job</caption>` +
     `<thead><tr><th scope="col">Step</th><th scope="col">Stage</th><th scope="col">Status</th><th scope="col">Compute</th><th scope="col" class="mls-num">Duration</th><th scope="col">Azure ML job</th>${gates ? '<th scope="col">Gate</th>' : ''}</tr></thead>` +
     `<tbody>${rows.join('')}</tbody></table>`
