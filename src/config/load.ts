@@ -192,7 +192,9 @@ function resolveExtends(entries: RunConfigEntry[], sink: DiagnosticSink): void {
     for (let cur = entry; cur.own.extends !== undefined; ) {
       const parentName = cur.own.extends;
       if (typeof parentName !== 'string') {
-        broken = true; // the schema reports the wrong type
+        // Said here: without a chain there is no merged document, so the schema never sees it.
+        if (cur === entry) sink.at(cur.file, '/extends', 'value', 'MLS102', `extends must be the name of a run configuration, not ${parentName === null ? 'null' : Array.isArray(parentName) ? 'a list' : typeof parentName === 'object' ? 'a mapping' : `the ${typeof parentName} ${shown(parentName)}`}`, 'write `extends: NAME`, the name of another run configuration of this project');
+        broken = true;
         break;
       }
       const parent = byName.get(parentName);

@@ -220,6 +220,22 @@ function unprintableValueCases(): FuzzCase[] {
   ];
 }
 
+/**
+ * `extends` that is not a name. Found by the fuzzer (seed 20261126, case 8679): such a run
+ * configuration got no diagnostic at all, so validating it alone passed and the plan went on to
+ * snapshot code folders through a symlink out of the repository.
+ */
+function extendsNotANameCases(): FuzzCase[] {
+  const values: [string, unknown][] = [['false', false], ['a number', 3], ['a list', ['train']], ['a mapping', { name: 'train' }], ['null', null]];
+  return values.flatMap(([name, value]) => {
+    const tree = { ...NAMED_PROJECT, 'ml/src/leak': { symlink: `${OUTSIDE}/src` }, 'ml/runconfigs/other.yml': stringify({ ...TRAIN, name: 'other' }), 'ml/runconfigs/train.yml': stringify({ ...TRAIN, extends: value }) };
+    return [
+      { label: `extends: ${name} (the run configuration alone)`, tree, action: { kind: 'validate', paths: ['ml/runconfigs/train.yml'] }, expectFindings: [{ code: 'MLS102', file: 'ml/runconfigs/train.yml', mentions: 'extends' }], expectNotOk: true },
+      { label: `extends: ${name} (the project)`, tree, action: { kind: 'validate', paths: ['ml'] }, expectFindings: [{ code: 'MLS102', file: 'ml/runconfigs/train.yml', mentions: 'extends' }], expectNotOk: true },
+    ] satisfies FuzzCase[];
+  });
+}
+
 /** The named cases by group, for one test each. */
 export function namedCases(): Record<string, FuzzCase[]> {
   return {
@@ -227,5 +243,6 @@ export function namedCases(): Record<string, FuzzCase[]> {
     'hostile files (alias bomb, 10 MB, 10,000 levels, binary, invalid UTF-8, UTF-16, NUL) in every file role': contentCases(),
     'files and folders that are symlinks out of the repository': linkedFileCases(),
     'values String() cannot print, in the v1 import and in messages': unprintableValueCases(),
+    '`extends` that is not a name': extendsNotANameCases(),
   };
 }

@@ -9,7 +9,7 @@
 //    realpath and must land in the repository;
 //  - a denied call throws ERR_ACCESS_DENIED, and code that swallows errors (`try { readdirSync }
 //    catch { return }`) would hide the attempt; here the attempt is recorded before the call.
-import { isAbsolute, relative, resolve } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 
 export interface Violation {
   call: string;
@@ -39,7 +39,8 @@ function pathOf(arg: unknown): string | undefined {
 
 function inside(root: string, target: string): boolean {
   const r = relative(root, target);
-  return r === '' || (!r.startsWith('..') && !isAbsolute(r));
+  // `...yml` is a file name in the root, not a way out of it.
+  return r === '' || (r !== '..' && !r.startsWith('..' + sep) && !isAbsolute(r));
 }
 
 function inspect(call: string, args: unknown[]): void {
