@@ -128,6 +128,7 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? '/', origin);
   if (url.pathname === '/host.html') return send(res, 200, CONTENT_TYPES['.html'], hostPage(url));
   if (url.pathname === '/host.js') return send(res, 200, CONTENT_TYPES['.js'], hostScript);
+  if (url.pathname === '/favicon.ico') return send(res, 204, 'image/x-icon', '');
   if (url.pathname.startsWith('/_extension/web/results-tab/')) {
     const file = path.join(TAB_DIR, path.basename(url.pathname));
     if (!existsSync(file)) return send(res, 404, 'text/plain', 'not found');
@@ -179,6 +180,11 @@ async function openTab(options: { build?: number; theme?: 'light' | 'dark'; buil
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));
+  // Console errors too: a Content-Security-Policy violation or an XDM message nobody handled.
+  page.on('console', (message) => {
+    // (The error-state tests' 403 and 500 are expected.)
+    if (message.type() === 'error' && !/Failed to load resource: the server responded with a status of (403|500)/.test(message.text())) errors.push(message.text());
+  });
   const query = new URLSearchParams({ build: String(options.build ?? BUILD_WITH_RESULTS), theme: options.theme ?? 'light', buildFrom: options.buildFrom ?? 'configuration' });
   await page.goto(`${origin}/host.html?${query}`);
   const tab = await (await page.waitForSelector('#tab')).contentFrame();
@@ -239,6 +245,14 @@ describe('build results tab', { timeout: 120_000 }, () => {
       );
       assert.deepEqual(shown, metrics.map(([name, v]) => [name, formatMetric(v)]), `${s.step}: metrics table`);
     }
+    // The page's Content-Security-Policy runs no inline script, should markup ever get through.
+    const injected = await tab.evaluate(() => {
+      const script = document.createElement('script');
+      script.textContent = 'document.body.dataset.injected = "yes"';
+      document.body.append(script);
+      return document.body.dataset.injected ?? 'blocked';
+    });
+    assert.equal(injected, 'blocked');
     // Accessible tables: column headers, row headers.
     assert.ok((await tab.$$('table.mls-overview thead th[scope="col"]')).length >= 6);
     assert.equal((await tab.$$('table.mls-overview tbody th[scope="row"]')).length, expected.length);
