@@ -267,7 +267,7 @@ test('the schema check fails on a misspelled key of the pipeline and of a built-
 const PROJECT_HEAD = (VALID_PROJECT['mlsteps.yml'] as string).replace(/profiles:[\s\S]*$/, '');
 
 /** A run configuration of the synthetic projects: trains on the subset, on `cpu`. */
-function rc(o: { name?: string; step?: string; needs?: string[] } = {}): string {
+function rc(o: { name?: string; step?: string; needs?: string[]; compute?: string } = {}): string {
   return [
     o.name ? `name: ${o.name}` : '',
     o.step ? `step: ${o.step}` : '',
@@ -275,7 +275,7 @@ function rc(o: { name?: string; step?: string; needs?: string[] } = {}): string 
     'code: ../src',
     'command: python train.py --data ${{inputs.data}} --model ${{outputs.model}}',
     'environment: sk',
-    'compute: cpu',
+    `compute: ${o.compute ?? 'cpu'}`,
     'inputs:',
     '  data: {dataset: subset}',
     'outputs:',
@@ -327,6 +327,7 @@ const SHAPES: Record<string, { tree: Tree; options?: PipelineCommandOptions }> =
     }),
   },
   'no profiles': { tree: synthetic({ a: rc({ step: 'prep' }), b: rc({ needs: ['a'] }) }) },
+  'a step on the agent': { tree: synthetic({ check: rc({ step: 'validate', compute: 'local' }), train: rc({ needs: ['check'] }) }) },
 };
 
 /** Generates the pipeline of a synthetic project shape, in a fresh repository. */
@@ -352,6 +353,15 @@ async function withRepo<T>(tree: Tree, fn: (dir: string) => Promise<T>): Promise
     repo.cleanup();
   }
 }
+
+test('a step on compute local runs with MLStepsRun@1 on the agent: no service connection, no workspace', async () => {
+  const { pipeline: p, text } = await shape('a step on the agent');
+  assertWellFormed(p);
+  const check = job(p, 'check').steps;
+  assert.deepEqual(check, [{ task: 'MLStepsRun@1', displayName: 'Run check on the agent', inputs: { project: '.', step: 'check' } }]);
+  assert.equal(job(p, 'train').steps[0].inputs.azureSubscription, '${{ parameters.azureSubscription }}');
+  assert.doesNotMatch(text, /npx|AzureCLI@2|NodeTool@0/, 'nothing outside the extension is needed');
+});
 
 test('a single step: Validate, then one stage with one job that runs on every build', async () => {
   const { text, pipeline: p, dir } = await shape('a single step');

@@ -5,7 +5,6 @@ import { findRepoRoot, isInside } from '../config/paths';
 import type { Plan } from '../model/step';
 import { createPlanner, type PlanResult } from '../plan';
 import { formatText } from '../report';
-import { version } from '../../package.json';
 import { DEFAULT_MAIN_BRANCH, generatePipeline, triggersFor, type PipelinePlan } from './generate';
 
 export interface PipelineCommandOptions {
@@ -101,7 +100,6 @@ export async function pipelineCommand(options: PipelineCommandOptions, io: Comma
       plans,
       project,
       serviceConnection,
-      version,
       mainBranch,
       output,
       workspace: { subscription: options.subscription, resourceGroup: options.resourceGroup, name: options.workspace },

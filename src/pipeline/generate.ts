@@ -22,8 +22,6 @@ export interface PipelineOptions {
   project: string;
   /** Default of the `azureSubscription` pipeline parameter: an Azure Resource Manager service connection. */
   serviceConnection: string;
-  /** The mlsteps version the jobs run (`npx mlsteps@VERSION`). */
-  version: string;
   /** The branch whose builds run the `main` plan; default `main`. */
   mainBranch?: string;
   /** Where the file is written, relative to the repository root: shown in the command that regenerates it. */
@@ -47,7 +45,6 @@ export interface GeneratedPipeline {
 export const VALIDATE_STAGE = 'Validate';
 export const DEFAULT_MAIN_BRANCH = 'main';
 export const SERVICE_CONNECTION_PARAMETER = 'azureSubscription';
-const NODE_VERSION = '20.x';
 
 /** Which plan runs on which builds, for the `--profile` flags given (none, one, or two). */
 export function triggersFor(count: number): Trigger[] {
@@ -177,32 +174,19 @@ export function generatePipeline(options: PipelineOptions): GeneratedPipeline {
         };
         if (needs.length > 0) job.dependsOn = needs;
         if (onJobBuild) job.condition = `and(succeeded(), ${onJobBuild})`;
-        job.steps = step.compute.kind !== 'local'
-          ? [
-              {
-                // The extension's task: submit, watch, stream logs, cancel with the pipeline, metrics.
-                task: 'MLStepsRun@1',
-                displayName: `Run ${step.name}`,
-                inputs: {
-                  [SERVICE_CONNECTION_PARAMETER]: `\${{ parameters.${SERVICE_CONNECTION_PARAMETER} }}`,
-                  ...(resourceGroup ? { resourceGroup: '$(resourceGroup)' } : {}),
-                  ...(workspace ? { workspace: '$(workspace)' } : {}),
-                  project: options.project,
-                  step: step.name,
-                },
-              },
-            ]
-          : [
-          { task: 'NodeTool@0', displayName: `Use Node.js ${NODE_VERSION}`, inputs: { versionSpec: NODE_VERSION } },
+        const remote = step.compute.kind !== 'local';
+        // The extension's task: submit, watch, stream logs, cancel with the pipeline, metrics. A step
+        // on compute `local` runs on the agent itself, with the same task and no service connection.
+        job.steps = [
           {
-            task: 'AzureCLI@2',
-            displayName: `Run ${step.name}`,
+            task: 'MLStepsRun@1',
+            displayName: `Run ${step.name}${remote ? '' : ' on the agent'}`,
             inputs: {
-              [SERVICE_CONNECTION_PARAMETER]: `\${{ parameters.${SERVICE_CONNECTION_PARAMETER} }}`,
-              scriptType: 'bash',
-              scriptLocation: 'inlineScript',
-              inlineScript: runScript(step, { project: options.project, version: options.version, subscription: !!subscription, resourceGroup: !!resourceGroup, workspace: !!workspace }),
-              workingDirectory: '$(Build.SourcesDirectory)',
+              ...(remote ? { [SERVICE_CONNECTION_PARAMETER]: `\${{ parameters.${SERVICE_CONNECTION_PARAMETER} }}` } : {}),
+              ...(remote && resourceGroup ? { resourceGroup: '$(resourceGroup)' } : {}),
+              ...(remote && workspace ? { workspace: '$(workspace)' } : {}),
+              project: options.project,
+              step: step.name,
             },
           },
         ];
@@ -304,25 +288,6 @@ function regenerateCommand(options: PipelineOptions, mainBranch: string): string
   if (options.workspace?.name) args.push('--workspace', options.workspace.name);
   if (options.output) args.push('--output', options.output);
   return args.map(shellWord).join(' ');
-}
-
-/** The job's script for a `compute: local` step: `mlsteps run` of this one step on the agent. */
-function runScript(step: Step, o: { project: string; version: string; subscription: boolean; resourceGroup: boolean; workspace: boolean }): string {
-  const local = step.compute.kind === 'local';
-  const lines = ['set -euo pipefail'];
-  const flags = [`--step ${shellWord(step.name)}`, `--backend ${local ? 'local' : 'azureml'}`];
-  if (!local) {
-    if (o.subscription) flags.push('--subscription "$(subscriptionId)"');
-    else {
-      lines.push('subscription=$(az account show --query id --output tsv)');
-      flags.push('--subscription "$subscription"');
-    }
-    if (o.resourceGroup) flags.push('--resource-group "$(resourceGroup)"');
-    if (o.workspace) flags.push('--workspace "$(workspace)"');
-  }
-  lines.push(`npx --yes ${shellWord(`mlsteps@${o.version}`)} run ${shellWord(o.project)} \\`);
-  flags.forEach((f, i) => lines.push(`  ${f}${i < flags.length - 1 ? ' \\' : ''}`));
-  return lines.join('\n') + '\n';
 }
 
 export function shellWord(s: string): string {

@@ -2,6 +2,7 @@
 // tab) and the markdown summary shown on the build's summary page. Pure functions of RunResults.
 import type { BestTrial } from '../../src/backends/azureml';
 import { formatDuration, formatMetric, formatParameters } from '../../src/run/summary';
+import type { RunAgent } from '../common/run-agent';
 import type { GateCheck } from './gate';
 
 export interface StepReport {
@@ -69,6 +70,21 @@ export interface RunResults {
   gate?: { expression: string; passed: boolean; checks: GateCheck[] };
   steps: StepReport[];
 }
+
+export const RESULTS_TYPE = 'mlsteps.results';
+export const SUMMARY_FILE = 'mlsteps-run.md';
+
+/**
+ * The results attachment and the summary. One attachment per job attempt
+ * (`<System.JobId>.<System.JobAttempt>.json`): a re-run of the stage keeps the earlier attempts'.
+ */
+export function publishResults(agent: Pick<RunAgent, 'addAttachment' | 'writeReport' | 'uploadSummary'>, results: RunResults, env: NodeJS.ProcessEnv = process.env): void {
+  const name = `${fileSafe(env.SYSTEM_JOBID || results.primaryStep)}.${fileSafe(env.SYSTEM_JOBATTEMPT || '1')}.json`;
+  agent.addAttachment(RESULTS_TYPE, name, agent.writeReport('mlsteps-results.json', JSON.stringify(results, null, 2)));
+  agent.uploadSummary(agent.writeReport(SUMMARY_FILE, formatResultsMarkdown(results)));
+}
+
+export const fileSafe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_');
 
 /** Markdown table cells: no pipes or line breaks. */
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');

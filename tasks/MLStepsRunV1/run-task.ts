@@ -33,7 +33,8 @@ import type { RunAgent } from '../common/run-agent';
 import { readServiceConnection } from '../common/service-connection';
 import { evaluateGate, GateSyntaxError, parseGate, type GateResult } from './gate';
 import { completedRuns } from './reuse';
-import { formatResultsMarkdown, type RunResults, type StepReport } from './results';
+import { runStepsOnAgent } from './run-local';
+import { fileSafe, publishResults, type RunResults, type StepReport } from './results';
 
 export interface RunInputs {
   /** The id of an Azure Resource Manager service connection (the agent passes ids). */
@@ -56,8 +57,6 @@ export interface RunInputs {
   downloadOutputs: string;
 }
 
-export const RESULTS_TYPE = 'mlsteps.results';
-export const SUMMARY_FILE = 'mlsteps-run.md';
 /** How long a cancellation waits for a job to reach Canceled: inside the agent's 7.5 s window. */
 const CANCEL_WAIT_MS = 5000;
 
@@ -69,11 +68,11 @@ const PROGRESS: Record<string, number> = { NotStarted: 5, Starting: 10, Provisio
  * metrics into output variables, the gate, a summary and a results attachment.
  */
 export async function runStepTask(inputs: RunInputs, agent: RunAgent, signal: AbortSignal): Promise<Outcome> {
-  if (!inputs.azureSubscription.trim()) throw new InputError('Set the "azureSubscription" input to an Azure Resource Manager service connection.');
+  const connectionId = inputs.azureSubscription.trim();
   // Secrets first: nothing below may print one unmasked.
-  const systemAccessToken = agent.secretVariable('System.AccessToken');
-  const connection = readServiceConnection(agent.endpoint(inputs.azureSubscription.trim()), { ...(systemAccessToken ? { systemAccessToken } : {}) });
-  for (const secret of connection.secrets) agent.setSecret(secret);
+  const systemAccessToken = connectionId ? agent.secretVariable('System.AccessToken') : undefined;
+  const connection = connectionId ? readServiceConnection(agent.endpoint(connectionId), { ...(systemAccessToken ? { systemAccessToken } : {}) }) : undefined;
+  for (const secret of connection?.secrets ?? []) agent.setSecret(secret);
 
   const step = inputs.step.trim();
   const profile = inputs.profile.trim();
@@ -104,8 +103,18 @@ export async function runStepTask(inputs: RunInputs, agent: RunAgent, signal: Ab
     return { result: 'Failed', message: `mlsteps: the project does not validate: ${describeCounts(countDiagnostics(planned.validation))}.` };
   }
   const plan = planned.plan;
+  const selected = new Set(profile ? plan.steps.map((s) => s.name) : plan.steps.filter((s) => steps.includes(s.name)).map((s) => s.name));
+  agent.addBuildTag('mlsteps');
+  if (profile) agent.addBuildTag(profile);
   const local = plan.steps.filter((s) => s.compute.kind === 'local');
-  if (local.length > 0) throw new InputError(`${local.map((s) => s.name).join(', ')} run${local.length === 1 ? 's' : ''} on compute "local", which Azure ML cannot run: give ${local.length === 1 ? 'it' : 'them'} an Azure ML compute.`);
+  if (local.length === plan.steps.length) {
+    return runStepsOnAgent(plan, { selected, gate, gateText: inputs.gate.trim(), selection: profile ? { profile } : { steps }, timeoutMinutes, downloadFolder, streamLogs: inputs.streamLogs }, agent, signal);
+  }
+  if (local.length > 0) {
+    const remote = plan.steps.filter((s) => s.compute.kind !== 'local').map((s) => s.name);
+    throw new InputError(`${local.map((s) => s.name).join(', ')} run${local.length === 1 ? 's' : ''} on compute "local" (this agent) and ${remote.join(', ')} on Azure ML: one MLStepsRun@1 runs steps in one place. Give them the same kind of compute, or run them in separate stages.`);
+  }
+  if (!connection) throw new InputError('Set the "azureSubscription" input to an Azure Resource Manager service connection: the steps run on Azure ML.');
 
   let target: Target;
   try {
@@ -115,9 +124,6 @@ export async function runStepTask(inputs: RunInputs, agent: RunAgent, signal: Ab
     throw err;
   }
   const credential = maskTokens(createCredential(connection.auth, target.authorityHost ? { authorityHost: target.authorityHost } : {}), (t) => agent.setSecret(t));
-  const selected = new Set(profile ? plan.steps.map((s) => s.name) : plan.steps.filter((s) => steps.includes(s.name)).map((s) => s.name));
-  agent.addBuildTag('mlsteps');
-  if (profile) agent.addBuildTag(profile);
   agent.print(`Submitting ${plural(plan.steps.length, 'step')} of ${path.relative(agent.sourcesRoot, plan.dir) || '.'} to Azure ML workspace ${target.workspace} (resource group ${target.resourceGroup})`);
 
   let submitted: SubmitResult | undefined;
@@ -223,10 +229,7 @@ export async function runStepTask(inputs: RunInputs, agent: RunAgent, signal: Ab
     ...(gateResult ? { gate: { expression: inputs.gate.trim(), passed: gateResult.passed, checks: gateResult.checks } } : {}),
     steps: plan.steps.map((s) => ({ ...reports.get(s.name)!, selected: selected.has(s.name) })),
   };
-  // One attachment per job attempt: a re-run of the stage keeps the earlier attempts' results (history).
-  const attachmentName = `${sanitize(process.env.SYSTEM_JOBID || primary.name)}.${sanitize(process.env.SYSTEM_JOBATTEMPT || '1')}.json`;
-  agent.addAttachment(RESULTS_TYPE, attachmentName, agent.writeReport('mlsteps-results.json', JSON.stringify(results, null, 2)));
-  agent.uploadSummary(agent.writeReport(SUMMARY_FILE, formatResultsMarkdown(results)));
+  publishResults(agent, results);
 
   const p = reports.get(primary.name)!;
   if (result === 'Cancelled') return { result, message: `mlsteps: cancelled; ${problems.join('; ')}` };
@@ -364,7 +367,7 @@ async function readResults(ctx: Context, agent: RunAgent, step: Step, report: St
 
 /** A completed step's named outputs into `<folder>/<step>/`; a failure is a warning, not a failed step. */
 async function downloadOutputs(ctx: Context, agent: RunAgent, step: Step, report: StepReport, folder: string, signal: AbortSignal): Promise<void> {
-  const into = path.join(folder, sanitize(step.name));
+  const into = path.join(folder, fileSafe(step.name));
   try {
     const outputs = await downloadJobOutputs(ctx, report.jobName!, into, { abortSignal: signal, onProgress: (m) => agent.print(`${step.name}: ${m}`) });
     report.outputs = outputs.map((o) => ({ name: o.name, ...(o.uri ? { uri: o.uri } : {}), ...(o.path ? { path: path.relative(folder, o.path).split(path.sep).join('/') } : {}), files: o.files, bytes: o.bytes, ...(o.error ? { error: oneLine(o.error) } : {}) }));
@@ -396,7 +399,6 @@ export function variableName(metric: string): string {
   return metric.replace(/[^A-Za-z0-9._-]+/g, '_');
 }
 
-const sanitize = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_');
 const oneLine = (s: string) => s.replace(/\s*\r?\n\s*/g, ' ').trim();
 const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
 
