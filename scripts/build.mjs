@@ -22,7 +22,18 @@ const common = {
 
 generateValidators(root);
 
-await build({ ...common, entryPoints: [join(root, 'src/cli.ts')], outfile: join(root, 'dist/cli.js') });
+// The Azure ML backend is a bundle of its own, loaded by `mlsteps run --backend azureml` only:
+// validate, plan, pipeline and local runs do not pay for parsing the Azure SDKs at start-up.
+const azuremlApart = {
+  name: 'azureml-apart',
+  setup(b) {
+    b.onResolve({ filter: /backends[\\/]azureml$/ }, (args) =>
+      args.importer.endsWith(join('src', 'run', 'command.ts')) ? { path: './azureml.js', external: true } : undefined,
+    );
+  },
+};
+await build({ ...common, entryPoints: [join(root, 'src/cli.ts')], outfile: join(root, 'dist/cli.js'), plugins: [azuremlApart] });
+await build({ ...common, entryPoints: [join(root, 'src/backends/azureml/index.ts')], outfile: join(root, 'dist/azureml.js') });
 
 const tasksDir = join(root, 'tasks');
 for (const task of readdirSync(tasksDir, { withFileTypes: true })) {
