@@ -132,6 +132,18 @@ test("the sample's pipeline validates against Azure DevOps' schema with the exte
   assertSchemaValid(t, text, SAMPLE_PIPELINE);
 });
 
+test('the pipeline YAML the README gives users to paste, and the one in docs/tasks.md, validate with the tasks\' real inputs', (t) => {
+  const readme = readFileSync(path.join(projectRoot, 'README.md'), 'utf8');
+  const pasted = /## In your pipeline[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme);
+  assert.ok(pasted, 'README.md has a YAML block under "In your pipeline"');
+  if (!assertSchemaValid(t, pasted[1], 'the README pipeline')) return;
+  assert.match(pasted[1], /MLStepsValidate@1[\s\S]*MLStepsRun@1/);
+  const tasksDoc = readFileSync(path.join(projectRoot, 'docs', 'tasks.md'), 'utf8');
+  const runExample = /## MLStepsRun@1[\s\S]*?```yaml\n([\s\S]*?)```/.exec(tasksDoc);
+  assert.ok(runExample, 'docs/tasks.md has an MLStepsRun@1 example');
+  assertSchemaValid(t, `steps:\n${runExample[1].replace(/^/gm, '  ')}`, 'the MLStepsRun@1 example of docs/tasks.md');
+});
+
 test("the sample's pipeline: a Validate stage, then a stage per step kind in graph order, a job per run configuration", async () => {
   const { pipeline: p } = await generated(SAMPLE_OPTIONS);
   assertWellFormed(p);
