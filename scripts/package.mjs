@@ -25,7 +25,8 @@ if (!existsSync(distTasks)) fail('dist/tasks is missing; run `npm run build` fir
 
 rmSync(staging, { recursive: true, force: true });
 mkdirSync(staging, { recursive: true });
-for (const file of ['vss-extension.json', 'overview.md', 'images']) {
+// docs/images: the screenshots overview.md shows on the marketplace page.
+for (const file of ['vss-extension.json', 'overview.md', 'images', 'docs/images']) {
   if (!existsSync(join(root, file))) fail(`${file} is missing`);
   cpSync(join(root, file), join(staging, file), { recursive: true });
 }
