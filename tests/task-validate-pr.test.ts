@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import type { LoggingCommand } from './helpers/logging-commands';
 import { startPullRequestStandIn, type RecordedRequest, type StandIn } from './helpers/pull-request-standin';
 import { agentEnv, runTaskBundle, type TaskRun } from './helpers/task-runner';
+import { TASK_PROJECT_BASE } from './helpers/project';
 
 const TASK = 'MLStepsValidateV1';
 const TOKEN = `pr-threads-test-token-${randomUUID()}`;
@@ -23,19 +24,7 @@ const THREADS = `/${PROJECT}/_apis/git/repositories/${REPOSITORY_ID}/pullRequest
 const DISCOVERY = ['OPTIONS /_apis/Location', 'GET /_apis/ResourceAreas', 'OPTIONS /_apis/git', `GET ${THREADS}`];
 
 const PROJECT_FILES: Record<string, string> = {
-  'mlsteps.yml': [
-    'runconfigs: [runconfigs/*.yml]',
-    'computes:',
-    '  cpu-cluster: {type: amlcompute, size: Standard_D4s_v3, max_instances: 1}',
-    'environments:',
-    '  sklearn: {conda_file: environments/sklearn.yml}',
-    'datasets:',
-    '  subset: {type: uri_file, path: azureml://datastores/workspaceblobstore/paths/x/subset.csv, local_path: data/subset.csv}',
-    '',
-  ].join('\n'),
-  'environments/sklearn.yml': 'name: sk\ndependencies:\n  - python=3.10\n  - scikit-learn=1.3\n',
-  'src/train.py': 'print("train")\n',
-  'data/subset.csv': 'a,b\n1,2\n',
+  ...TASK_PROJECT_BASE,
 };
 
 /**

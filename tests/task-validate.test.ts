@@ -9,24 +9,13 @@ import { validatePaths } from '../src/config/index';
 import { projectRoot } from './helpers/fixtures';
 import type { LoggingCommand } from './helpers/logging-commands';
 import { agentEnv, runTaskBundle, stackTraceLines, type TaskRun } from './helpers/task-runner';
+import { TASK_PROJECT_BASE } from './helpers/project';
 
 const TASK = 'MLStepsValidateV1';
 
 /** A valid project: two run configurations sharing a compute, an environment and a dataset. */
 const VALID: Record<string, string> = {
-  'mlsteps.yml': [
-    'runconfigs: [runconfigs/*.yml]',
-    'computes:',
-    '  cpu-cluster: {type: amlcompute, size: Standard_D4s_v3, max_instances: 1}',
-    'environments:',
-    '  sklearn: {conda_file: environments/sklearn.yml}',
-    'datasets:',
-    '  subset: {type: uri_file, path: azureml://datastores/workspaceblobstore/paths/x/subset.csv, local_path: data/subset.csv}',
-    '',
-  ].join('\n'),
-  'environments/sklearn.yml': 'name: sk\ndependencies:\n  - python=3.10\n  - scikit-learn=1.3\n',
-  'src/train.py': 'print("train")\n',
-  'data/subset.csv': 'a,b\n1,2\n',
+  ...TASK_PROJECT_BASE,
   'runconfigs/prep.yml': [
     'command: python train.py --data ${{inputs.data}}',
     'code: ../src',

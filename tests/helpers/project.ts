@@ -53,3 +53,20 @@ outputs:
   model: {type: uri_folder}
 `,
 };
+
+/** What the task tests' projects share: a project file with a compute, an environment and a dataset, and their files. */
+export const TASK_PROJECT_BASE: Record<string, string> = {
+  'mlsteps.yml': [
+    'runconfigs: [runconfigs/*.yml]',
+    'computes:',
+    '  cpu-cluster: {type: amlcompute, size: Standard_D4s_v3, max_instances: 1}',
+    'environments:',
+    '  sklearn: {conda_file: environments/sklearn.yml}',
+    'datasets:',
+    '  subset: {type: uri_file, path: azureml://datastores/workspaceblobstore/paths/x/subset.csv, local_path: data/subset.csv}',
+    '',
+  ].join('\n'),
+  'environments/sklearn.yml': 'name: sk\ndependencies:\n  - python=3.10\n  - scikit-learn=1.3\n',
+  'src/train.py': 'print("train")\n',
+  'data/subset.csv': 'a,b\n1,2\n',
+};
