@@ -5,11 +5,13 @@ export interface Expression {
   index: number;
 }
 
-const EXPRESSION = /\$\{\{\s*([^{}]*?)\s*\}\}/g;
+// One greedy class and no neighbouring `\s*`: the lazy `\s*([^{}]*?)\s*` this replaces backtracked
+// quadratically, so `${{` followed by 10,000 spaces took minutes. The body is trimmed below.
+const EXPRESSION = /\$\{\{([^{}]*)\}\}/g;
 
 export function findExpressions(value: string): Expression[] {
   const out: Expression[] = [];
-  for (const m of value.matchAll(EXPRESSION)) out.push({ text: m[0], body: m[1], index: m.index ?? 0 });
+  for (const m of value.matchAll(EXPRESSION)) out.push({ text: m[0], body: m[1].trim(), index: m.index ?? 0 });
   return out;
 }
 
@@ -25,6 +27,12 @@ export function parseBinding(body: string): Binding | undefined | 'malformed' {
   return m[2] === 'outputs' ? { kind: 'needs-output', step: m[1], output: m[3] } : { kind: 'needs-best', step: m[1], parameter: m[3] };
 }
 
+/**
+ * Scripts reported per command at most: a real command runs one or a few, and a hostile one of
+ * 100,000 `python x.py;` segments must not cost 100,000 look-ups and reports.
+ */
+const MAX_SCRIPTS = 32;
+
 /** The script a command runs, as written (relative to the code folder), when it can be told. */
 export function scriptsInCommand(command: string): { script: string; written: string; index: number }[] {
   const found: { script: string; written: string; index: number }[] = [];
@@ -32,21 +40,25 @@ export function scriptsInCommand(command: string): { script: string; written: st
   const unwrapped = command.replace(/\b(?:ba|z)?sh\s+-c\s+(["'])([\s\S]*?)\1/g, (m, _q: string, inner: string) => ' '.repeat(m.length - inner.length - 1) + inner + ' ');
   const segments = unwrapped.split(/(&&|\|\||;|\||\n)/);
   let offset = 0;
-  let dir = '';
+  // The folder `cd` moved to, relative to the code folder; undefined once it cannot be told (`cd $X`).
+  // Changed in place: rebuilding it for each of thousands of `cd ..` was quadratic.
+  let dir: string[] | undefined = [];
   for (const segment of segments) {
+    if (found.length >= MAX_SCRIPTS) break;
     const tokens = [...segment.matchAll(/"[^"]*"|'[^']*'|\S+/g)];
     const words = tokens.map((t) => t[0].replace(/^["']|["']$/g, ''));
     if (words[0] === 'cd') {
       // Later scripts are relative to the folder the command changed to.
       const target = words[1];
-      dir = target && !target.includes('$') && !target.startsWith('/') ? joinRelative(dir, target) : '\0';
-    } else if (dir !== '\0') {
+      if (dir && target && !target.includes('$') && !target.startsWith('/')) changeFolder(dir, target);
+      else dir = undefined;
+    } else if (dir) {
       for (let i = 0; i < tokens.length; i++) {
         const raw = words[i];
         if (raw.startsWith('-') || raw.includes('$') || raw.includes('=')) continue;
         if (/^(https?|azureml):/.test(raw) || raw.startsWith('/')) continue;
         if (/\.(py|R|r|sh|ipynb|jl)$/.test(raw)) {
-          found.push({ script: dir ? `${dir}/${raw}` : raw, written: raw, index: offset + (tokens[i].index ?? 0) + (tokens[i][0] !== raw ? 1 : 0) });
+          found.push({ script: dir.length > 0 ? `${dir.join('/')}/${raw}` : raw, written: raw, index: offset + (tokens[i].index ?? 0) + (tokens[i][0] !== raw ? 1 : 0) });
           break; // only the program's own script; later .py tokens are its arguments
         }
       }
@@ -56,13 +68,11 @@ export function scriptsInCommand(command: string): { script: string; written: st
   return found;
 }
 
-function joinRelative(base: string, next: string): string {
-  const parts = base ? base.split('/') : [];
+function changeFolder(parts: string[], next: string): void {
   for (const part of next.split('/')) {
     if (part === '' || part === '.') continue;
     // A `..` above the start is kept: `cd ../..` climbs out of the code folder, and the check must see it.
     if (part === '..' && parts.length > 0 && parts[parts.length - 1] !== '..') parts.pop();
     else parts.push(part);
   }
-  return parts.join('/');
 }

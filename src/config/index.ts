@@ -4,7 +4,7 @@ import type { ValidationResult } from '../model/diagnostic';
 import { PROJECT_FILE_NAME } from '../model/project';
 import { checkProject } from './checks';
 import { DiagnosticSink } from './diagnostics';
-import { loadLoneRunConfigs, loadProject, type LoadedProject } from './load';
+import { loadLoneRunConfigs, loadProject, type LoadedProject, type RunConfigEntry } from './load';
 import { checkPath, findRepoRoot, startRun } from './paths';
 
 export { loadProject, loadLoneRunConfigs } from './load';
@@ -39,7 +39,7 @@ export function loadAndValidate(paths: readonly string[], options: ValidateOptio
     options.abortSignal?.throwIfAborted();
     checkProject(project, sink, { hasProjectFile });
     const selected = only ? project.runConfigs.filter((rc) => only.has(rc.file.path)) : project.runConfigs;
-    const needed = new Set(selected.flatMap((rc) => rc.chain.map((f) => f.path)));
+    const needed = new Set(withWhatTheyNeed(project.runConfigs, selected).flatMap((rc) => rc.chain.map((f) => f.path)));
     for (const rc of project.runConfigs) if (!needed.has(rc.file.path)) notAskedFor.add(sink.rel(rc.file.path));
     for (const f of project.files) if (!notAskedFor.has(sink.rel(f))) files.add(sink.rel(f));
     for (const rc of selected) runConfigs.push({ name: rc.name, file: sink.rel(rc.file.path) });
@@ -124,6 +124,32 @@ export function loadPaths(paths: readonly string[], options: ValidateOptions = {
   const named = new Set(targets.map((t) => sink.rel(t)));
   if (sink.list.some((d) => d.code === 'MLS003' && named.has(d.file))) unreadable = true;
   return { sink, projects, unreadable };
+}
+
+/**
+ * The run configurations asked for and, transitively, those they `need`: these run first, and
+ * `plan` resolves them, so their findings count (a broken one must not pass unseen).
+ */
+function withWhatTheyNeed(all: readonly RunConfigEntry[], selected: readonly RunConfigEntry[]): RunConfigEntry[] {
+  const byName = new Map(all.map((rc) => [rc.name, rc]));
+  const closure = new Set(selected);
+  const pending = [...selected];
+  while (pending.length > 0) {
+    for (const name of neededNames(pending.pop()!)) {
+      const dep = byName.get(name);
+      if (dep && !closure.has(dep)) {
+        closure.add(dep);
+        pending.push(dep);
+      }
+    }
+  }
+  return [...closure];
+}
+
+/** `needs` as written (an entry whose `extends` chain is broken has no resolved `needs`). */
+function neededNames(rc: RunConfigEntry): string[] {
+  const needs = rc.merged?.needs ?? rc.own.needs;
+  return typeof needs === 'string' ? [needs] : Array.isArray(needs) ? needs.filter((n): n is string => typeof n === 'string') : [];
 }
 
 /** Whether a path given to validate is a symlink (or inside a linked folder) that resolves outside its repository. */

@@ -18,12 +18,20 @@ export function editDistance(a: string, b: string): number {
   return d[a.length][b.length];
 }
 
+/**
+ * Longer names get no suggestion: the edit distance costs length × length in time and memory, and
+ * two 50,000-character names (a hostile file can hold them) would take gigabytes.
+ */
+const MAX_SUGGESTED_LENGTH = 256;
+
 /** The closest candidate, if it is close enough to be the likely intent. */
 export function closest(input: string, candidates: Iterable<string>): string | undefined {
+  if (input.length > MAX_SUGGESTED_LENGTH) return undefined;
   const lower = input.toLowerCase();
   let best: string | undefined;
   let bestScore = Infinity;
   for (const candidate of candidates) {
+    if (candidate.length > MAX_SUGGESTED_LENGTH) continue;
     const c = candidate.toLowerCase();
     const score = c === lower ? 0 : editDistance(lower, c);
     if (score < bestScore) {

@@ -122,6 +122,14 @@ const LINKS: Record<string, { symlink: string }> = {
 const LINK_PLACES = [`${PROJECT}/mlsteps.yml`, `${PROJECT}/runconfigs/sklearn_full.yml`, `${PROJECT}/runconfigs/leak.yml`, `${PROJECT}/environments/conda_dependencies_sklearn.yml`, `${PROJECT}/src`, `${PROJECT}/src/leak.py`, `${PROJECT}/src/train_sklearn.py`, `${PROJECT}/src/sub`, `${PROJECT}/data/subset.csv`, `${PROJECT}/data/full`, `${PROJECT}/runconfigs`, `${PROJECT}/environments`, 'project/train.py', 'project/.azureml/conda_dependencies.yml', 'project/.azureml/train.runconfig'];
 const LINK_TARGETS = [`${OUTSIDE}/secret.yml`, `${OUTSIDE}/src`, `${OUTSIDE}/mlsteps.yml`, `${OUTSIDE}/conda.yml`, `${OUTSIDE}/secret.runconfig`, `${OUTSIDE}`, '/etc/passwd', '/', '../../../outside/secret.yml', '../../outside/src', 'nowhere/at/all', '.', 'loop', '../loop'];
 
+/**
+ * Long repetitive text (up to ~60 kB, well inside the 2 MiB file limit): what makes a regular
+ * expression backtrack or an edit distance blow up, e.g. `${{` and then thousands of spaces.
+ */
+export const longText = fc
+  .tuple(fc.constantFrom('', '${{', '${{inputs.', 'needs.', 'python ', 'bash -c "', "sh -c '", 'cd ', 'a', 'azureml:'), fc.constantFrom(' ', 'a', '${{', '{', '}}', '"', 'sh -c "', '../', '\\', ':', '- ', 'x.py ', 'a.', '${{ '), fc.integer({ min: 1_000, max: 60_000 }))
+  .map(([prefix, unit, length]) => prefix + unit.repeat(Math.ceil(length / unit.length)));
+
 const hostilePath = fc.constantFrom(...HOSTILE_PATHS);
 const pathValue = (...valid: string[]) => fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...valid) }, { weight: 2, arbitrary: hostilePath });
 const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 3 });
@@ -145,7 +153,7 @@ const structuralMutation: fc.Arbitrary<StructuralMutation> = fc.record({
   pick: fc.nat(),
   op: fc.constantFrom('set', 'set', 'set', 'delete', 'addKey', 'wrapInList', 'nest'),
   key: fc.constantFrom(...STRUCTURE_KEYS),
-  value: fc.oneof({ weight: 3, arbitrary: hostilePath }, { weight: 1, arbitrary: fc.constantFrom(...HOSTILE_GLOBS) }, { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 3 }) }, { weight: 1, arbitrary: fc.constantFrom(...NAMES) }),
+  value: fc.oneof({ weight: 3, arbitrary: hostilePath }, { weight: 1, arbitrary: fc.constantFrom(...HOSTILE_GLOBS) }, { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 3 }) }, { weight: 1, arbitrary: fc.constantFrom(...NAMES) }, { weight: 1, arbitrary: longText }),
 });
 
 /** Any damage to one file's content. */
@@ -198,7 +206,9 @@ const COMPUTES = ['cpu', 'here', 'local', 'spark-pool', 'azureml:cpu', 'gpu', ''
 const ENVIRONMENT_NAMES = ['sk', 'azureml:sk@latest', 'azureml:sk:3', 'missing'];
 
 const expressionText = fc.constantFrom('${{inputs.data}}', '${{outputs.model}}', '${{search_space.C}}', '${{needs.prep.outputs.out}}', '${{needs.sweep.best.C}}', '${{inputs.}}', '${{', '${{needs..best.}}', '${{' + 'inputs.x'.repeat(200) + '}}', '${{parent.inputs.x}}');
-const scriptCommand = fc.tuple(fc.constantFrom('python', 'bash', 'Rscript', 'cd .. && python', 'sh -c "python', 'python -m', 'cd / && python'), pathValue('train.py', 'sub/train.py', 'prep.py'), fc.array(expressionText, { maxLength: 3 })).map(([run, script, exprs]) => `${run} ${script} ${exprs.join(' ')}${run.includes('"') ? '"' : ''}`);
+const scriptCommand0 = fc.tuple(fc.constantFrom('python', 'bash', 'Rscript', 'cd .. && python', 'sh -c "python', 'python -m', 'cd / && python'), pathValue('train.py', 'sub/train.py', 'prep.py'), fc.array(expressionText, { maxLength: 3 })).map(([run, script, exprs]) => `${run} ${script} ${exprs.join(' ')}${run.includes('"') ? '"' : ''}`);
+
+const scriptCommand = fc.oneof({ weight: 5, arbitrary: scriptCommand0 }, { weight: 1, arbitrary: longText });
 
 const environmentValue = fc.oneof(
   fc.constantFrom(...ENVIRONMENT_NAMES),
@@ -217,11 +227,11 @@ const inputValue = fc.oneof(
 );
 
 const common = {
-  name: maybe(fc.constantFrom(...NAMES)),
-  compute: maybe(fc.constantFrom(...COMPUTES)),
+  name: maybe(fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...NAMES) }, { weight: 1, arbitrary: longText })),
+  compute: maybe(fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...COMPUTES) }, { weight: 1, arbitrary: longText })),
   inputs: maybe(fc.dictionary(fc.constantFrom('data', 'train', 'x', 'C', '__proto__'), inputValue, { maxKeys: 3 })),
   outputs: maybe(fc.dictionary(fc.constantFrom('model', 'out'), fc.oneof(fc.constant({ type: 'uri_folder' }), fc.constant(null)), { maxKeys: 2 })),
-  needs: maybe(fc.oneof(fc.constantFrom(...NAMES), fc.array(fc.constantFrom(...NAMES), { maxLength: 3 }))),
+  needs: maybe(fc.oneof(fc.constantFrom(...NAMES), fc.array(fc.constantFrom(...NAMES), { maxLength: 3 }), longText)),
   extends: maybe(fc.oneof(fc.constantFrom('train', 'sweep', 'spark', 'prep'), hostilePath)),
 };
 

@@ -27,6 +27,8 @@ export interface FuzzCase {
   expectFindings?: { code: string; file?: string; mentions?: string }[];
   /** The input is bad: at least one error must say so (named cases). */
   expectNotOk?: boolean;
+  /** The input is good: nothing may be reported (named cases). */
+  expectNoDiagnostics?: boolean;
 }
 
 export interface CaseOutcome {
@@ -93,7 +95,7 @@ export class Sandbox {
   private spawn(): Promise<void> {
     this.stderr = '';
     const child = fork(this.workerFile, [this.repoDir], {
-      execArgv: ['--experimental-permission', '--no-warnings', `--allow-fs-read=${this.workerFile}`, `--allow-fs-read=${this.repoDir}/`],
+      execArgv: ['--experimental-permission', '--no-warnings', '--max-old-space-size=512', `--allow-fs-read=${this.workerFile}`, `--allow-fs-read=${this.repoDir}/`],
       env: { ...process.env, NODE_OPTIONS: '' },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'advanced',
@@ -210,6 +212,7 @@ export function problemsOf(testCase: FuzzCase, outcome: CaseOutcome): string[] {
     if (text !== undefined && d.line > text.split('\n').length + 1) problems.push(`${where}: line is past the end of the file`);
   }
   if (testCase.expectNotOk && !reply.diagnostics.some((d) => d.severity === 'error')) problems.push(`expected an error; got ${JSON.stringify(reply.diagnostics.map((d) => `${d.file}:${d.line} ${d.code} ${d.message}`))}`);
+  if (testCase.expectNoDiagnostics && reply.diagnostics.length > 0) problems.push(`expected no diagnostics; got ${JSON.stringify(reply.diagnostics.map((d) => `${d.file}:${d.line} ${d.code} ${d.message}`))}`);
   for (const want of testCase.expectFindings ?? []) {
     const found = reply.diagnostics.some((d) => d.code === want.code && (want.file === undefined || d.file === want.file) && (want.mentions === undefined || d.message.includes(want.mentions.split(OUTSIDE).join(''))));
     if (!found) problems.push(`expected ${want.code}${want.file ? ` in ${want.file}` : ''}${want.mentions !== undefined ? ` naming ${JSON.stringify(want.mentions)}` : ''}; got ${JSON.stringify(reply.diagnostics.map((d) => `${d.file}:${d.line} ${d.code} ${d.message}`))}`);

@@ -236,6 +236,38 @@ function extendsNotANameCases(): FuzzCase[] {
   });
 }
 
+/**
+ * Long repetitive text, found by the fuzzer once it generated it (seed 20261126, cases 16, 154 and
+ * 679): each of these hung or ran the worker out of memory before the fix.
+ */
+function longTextCases(): FuzzCase[] {
+  const project = (files: Record<string, Doc>): CaseTree => ({ ...NAMED_PROJECT, ...Object.fromEntries(Object.entries(files).map(([name, doc]) => [`ml/runconfigs/${name}.yml`, stringify(doc, { lineWidth: 0 })])) });
+  const longName = 'azureml:' + ' '.repeat(30_000);
+  return [
+    // `\s*([^{}]*?)\s*` backtracked quadratically: minutes for 10,000 spaces.
+    { label: '${{ and 5,000 spaces in a command', tree: project({ train: { ...TRAIN, command: 'python train.py ${{' + ' '.repeat(5_000) } }), action: { kind: 'validate', paths: ['ml'] } },
+    { label: '${{ and 5,000 spaces in an input', tree: project({ train: { ...TRAIN, inputs: { x: '${{' + ' '.repeat(5_000) } } }), action: { kind: 'validate', paths: ['ml'] } },
+    // The edit distance of two 30,000-character names is 900 million cells: gigabytes.
+    { label: 'a 30,000-character needs beside a 30,000-character name', tree: project({ train: { ...TRAIN, needs: longName + 'x' }, other: { ...TRAIN, name: longName } }), action: { kind: 'validate', paths: ['ml'] }, expectFindings: [{ code: 'MLS110', file: 'ml/runconfigs/train.yml' }], expectNotOk: true },
+    // Rebuilding the folder for each `cd ..` was quadratic: 18 s for 30,000 of them.
+    { label: '30,000 `cd ../` in a command', tree: project({ train: { ...TRAIN, command: 'cd ../;'.repeat(30_000) + 'python x.py' } }), action: { kind: 'validate', paths: ['ml'] }, expectFindings: [{ code: 'MLS131', file: 'ml/runconfigs/train.yml' }], expectNotOk: true },
+    { label: '20,000 scripts in a command', tree: project({ train: { ...TRAIN, command: 'python missing.py;'.repeat(20_000) } }), action: { kind: 'validate', paths: ['ml'] }, expectFindings: [{ code: 'MLS130', file: 'ml/runconfigs/train.yml' }], expectNotOk: true },
+  ];
+}
+
+/**
+ * A run configuration validated on its own is validated with what it needs (found by the fuzzer,
+ * seed 20261126 case 226): the findings of a needed run configuration were dropped as "not asked
+ * for", validation passed, and the plan then read the broken one's conda file and threw ENOENT.
+ */
+function neededRunConfigCases(): FuzzCase[] {
+  const tree = { ...NAMED_PROJECT, 'ml/runconfigs/train.yml': stringify({ ...TRAIN, needs: ['prep'] }), 'ml/runconfigs/prep.yml': stringify({ ...TRAIN, needs: 'base' }), 'ml/runconfigs/base.yml': stringify({ ...TRAIN, environment: { conda_file: 'c:secret.yml', image: 'x' } }) };
+  return [
+    { label: 'the run configuration alone, two needs away from a broken one', tree, action: { kind: 'validate', paths: ['ml/runconfigs/train.yml'] }, expectFindings: [{ code: 'MLS131', file: 'ml/runconfigs/base.yml', mentions: 'c:secret.yml' }], expectNotOk: true },
+    { label: 'a broken run configuration nobody needs stays unreported', tree: { ...tree, 'ml/runconfigs/train.yml': stringify(TRAIN) }, action: { kind: 'validate', paths: ['ml/runconfigs/train.yml'] }, expectNoDiagnostics: true },
+  ];
+}
+
 /** The named cases by group, for one test each. */
 export function namedCases(): Record<string, FuzzCase[]> {
   return {
@@ -244,5 +276,7 @@ export function namedCases(): Record<string, FuzzCase[]> {
     'files and folders that are symlinks out of the repository': linkedFileCases(),
     'values String() cannot print, in the v1 import and in messages': unprintableValueCases(),
     '`extends` that is not a name': extendsNotANameCases(),
+    'long repetitive text (regular expressions, edit distances, `cd` chains)': longTextCases(),
+    'a run configuration validated alone is validated with what it needs': neededRunConfigCases(),
   };
 }
