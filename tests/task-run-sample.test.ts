@@ -225,6 +225,7 @@ test('a re-run of the train stage (System.JobAttempt 2): sklearn_full reuses its
   const full = runs.get('sklearn_full#2')!;
   assert.equal(full.run.result?.result, 'Succeeded');
   assert.equal(full.results.steps.find((s) => s.step === 'sklearn_full')?.action, 'reused');
+  assert.ok((full.results.steps.find((s) => s.step === 'sklearn_full')?.durationMs ?? 0) > 0, 'the reused job\'s own duration');
   assert.equal(full.results.steps.find((s) => s.step === 'sklearn_full')?.jobName, runs.get('sklearn_full#1')!.results.steps.find((s) => s.step === 'sklearn_full')?.jobName);
   const torch = runs.get('fullmodel_step#2')!;
   assert.equal(torch.results.steps.find((s) => s.step === 'fullmodel_step')?.action, 'resubmitted');

@@ -9,7 +9,7 @@ import {
   Context,
   createCredential,
   downloadJobOutputs,
-  readMetrics,
+  readRunResults,
   resolveTarget,
   studioUrl,
   submitPlan,
@@ -178,6 +178,11 @@ export async function runStepTask(inputs: RunInputs, agent: RunAgent, signal: Ab
     const deadline = timeoutMinutes > 0 ? Date.now() + timeoutMinutes * 60_000 : undefined;
     const watched = plan.steps.filter((s) => reports.get(s.name)!.jobName && !isDone(reports.get(s.name)!.status));
     let index = 0;
+    // On cancel, the jobs not watched yet are cancelled at once, alongside the one being watched:
+    // after it, they would get only what is left of the agent's 7.5 s.
+    let cancellingRest: Promise<unknown> | undefined;
+    const cancelRest = () => (cancellingRest ??= Promise.all(watched.slice(index).map((o) => cancelQuietly(ctx, reports.get(o.name)!, CANCEL_WAIT_MS))));
+    signal.addEventListener('abort', cancelRest, { once: true });
     for (const s of watched) {
       const report = reports.get(s.name)!;
       const watch = await watchOne(ctx, agent, s, report, { signal, deadline, streamLogs: inputs.streamLogs, index: index++, count: watched.length });
@@ -189,7 +194,7 @@ export async function runStepTask(inputs: RunInputs, agent: RunAgent, signal: Ab
           cancelled = true;
           problems.push(`${s.name}: job ${report.jobName} ${watch.error ?? watch.status}`);
           // Jobs not watched yet are cancelled too: the pipeline asked to stop.
-          await Promise.all(watched.slice(index).map((o) => cancelQuietly(ctx, reports.get(o.name)!)));
+          await cancelRest();
           break;
         }
         problems.push(`${s.name}: job ${report.jobName} ${watch.status === 'TimedOut' ? watch.error ?? 'timed out' : `ended ${watch.status}${watch.error ? `: ${oneLine(watch.error)}` : ''}`}`);
@@ -199,6 +204,7 @@ export async function runStepTask(inputs: RunInputs, agent: RunAgent, signal: Ab
         }
       }
     }
+    signal.removeEventListener('abort', cancelRest);
     if (!cancelled) {
       for (const s of plan.steps) {
         const report = reports.get(s.name)!;
@@ -345,7 +351,10 @@ async function cancelQuietly(ctx: Context, report: StepReport, waitMs = 1000): P
 
 async function readResults(ctx: Context, agent: RunAgent, step: Step, report: StepReport, signal: AbortSignal): Promise<void> {
   try {
-    report.metrics = await readMetrics(ctx, report.jobName!, { abortSignal: signal });
+    const run = await readRunResults(ctx, report.jobName!, { abortSignal: signal });
+    report.metrics = run.metrics;
+    // The job's own duration (also of a job reused or attached to, which this task did not watch whole).
+    if (run.durationMs !== undefined) report.durationMs = run.durationMs;
   } catch (err) {
     agent.warning(`${step.name}: the metrics of job ${report.jobName} could not be read: ${oneLine((err as Error).message)}`);
     report.metrics = {};

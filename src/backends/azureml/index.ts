@@ -16,5 +16,5 @@ export { Context, type SubmitStats } from './context';
 export { bestTrialParameter } from './best';
 export { watchJob, type WatchOptions, type WatchResult } from './watch';
 export { cancelJob, readJob, TERMINAL } from './cancel';
-export { readMetrics, bestTrial, sweepTrials, sweepObjective, type BestTrial, type Trial } from './metrics';
+export { readMetrics, readRunResults, bestTrial, sweepTrials, sweepObjective, type BestTrial, type Trial } from './metrics';
 export { LogStreamer } from './logs';

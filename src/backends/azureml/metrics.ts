@@ -40,10 +40,19 @@ function paramValue(value: string): string | number | boolean {
 
 /** The final (latest) value of each metric of a job, from the workspace's MLflow API (the run id is the job name). */
 export async function readMetrics(ctx: Context, jobName: string, options: { abortSignal?: AbortSignal } = {}): Promise<Record<string, number>> {
+  return (await readRunResults(ctx, jobName, options)).metrics;
+}
+
+/**
+ * A finished job's final metrics and how long it ran (MLflow's start and end time of its run),
+ * in one request: the duration of the job itself, also for a job this process did not watch.
+ */
+export async function readRunResults(ctx: Context, jobName: string, options: { abortSignal?: AbortSignal } = {}): Promise<{ metrics: Record<string, number>; durationMs?: number }> {
   const run = await mlflowRun(ctx, jobName, options.abortSignal ?? ctx.abortSignal);
-  const out: Record<string, number> = {};
-  for (const m of run?.data?.metrics ?? []) if (typeof m.value === 'number') out[m.key] = m.value;
-  return out;
+  const metrics: Record<string, number> = {};
+  for (const m of run?.data?.metrics ?? []) if (typeof m.value === 'number') metrics[m.key] = m.value;
+  const info = (run?.info ?? {}) as { start_time?: number; end_time?: number };
+  return { metrics, ...(typeof info.start_time === 'number' && typeof info.end_time === 'number' && info.end_time >= info.start_time ? { durationMs: info.end_time - info.start_time } : {}) };
 }
 
 export interface BestTrial {
