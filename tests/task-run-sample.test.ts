@@ -19,6 +19,7 @@ import { emulatorConnectionEnv } from './helpers/emulator-connection';
 import { projectRoot } from './helpers/fixtures';
 import { pythonWith } from './helpers/local';
 import type { LoggingCommand } from './helpers/logging-commands';
+import { assertNoSecrets } from './helpers/secret-scan';
 import { agentEnv, runTaskBundle, stackTraceLines, type TaskRun } from './helpers/task-runner';
 import { amlComputeBody, SDK_API_VERSION } from '../src/backends/azureml';
 import type { ComputeSpec } from '../src/model/project';
@@ -231,6 +232,15 @@ test('a re-run of the train stage (System.JobAttempt 2): sklearn_full reuses its
   assert.equal(torch.results.steps.find((s) => s.step === 'fullmodel_step')?.action, 'resubmitted');
   assert.notEqual(torch.results.steps.find((s) => s.step === 'fullmodel_step')?.jobName, runs.get('fullmodel_step#1')!.results.steps.find((s) => s.step === 'fullmodel_step')?.jobName);
   assert.equal(torch.run.result?.result, 'Failed');
+});
+
+test('no secret in the build\'s output or in any file it wrote (temp folders, downloaded outputs, sources)', () => {
+  assert.ok(runs.size >= 9);
+  // Every run's output; every file under the build's folders (sources, temp folders, staging) once.
+  const scanned: { run: TaskRun; folders: string[] }[] = [...runs.values()].map(({ run }) => ({ run, folders: [] }));
+  scanned[0].folders.push(root);
+  const masked = assertNoSecrets(em, scanned);
+  assert.ok(masked > 0, 'System.AccessToken and the access tokens were registered with task.setsecret');
 });
 
 /** What the fixtures must keep matching: everything but times, names that embed them, and numbers that vary. */
