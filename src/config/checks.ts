@@ -49,7 +49,7 @@ class CheckContext {
   checkCatalogs(): void {
     const file = this.project.projectFile;
     if (!file) return;
-    const local = this.project.spec.computes[LOCAL_COMPUTE];
+    const local = own(this.project.spec.computes, LOCAL_COMPUTE);
     if (isMapping(local) && local.type !== 'local') {
       this.sink.at(file, pointer(['computes', LOCAL_COMPUTE]), 'key', 'MLS106', `"${LOCAL_COMPUTE}" is reserved for the machine that runs mlsteps and cannot name a compute of type ${shown(local.type)}`, 'rename this compute, e.g. local-cluster');
     }
@@ -171,7 +171,7 @@ class CheckContext {
   private resolveCompute(value: string): ComputeKind {
     if (value === LOCAL_COMPUTE) return { kind: 'local' };
     if (value.startsWith('azureml:')) return { kind: 'workspace' };
-    const spec = this.project.spec.computes[value];
+    const spec = own(this.project.spec.computes, value);
     if (spec) return { kind: 'catalog', name: value, spec };
     return this.hasProjectFile ? { kind: 'unknown' } : { kind: 'workspace' };
   }
@@ -207,7 +207,7 @@ class CheckContext {
         this.checkCondaRef(originOf(entry.chain, at), at, env);
         return;
       }
-      if (!(env in this.project.spec.environments)) {
+      if (!Object.hasOwn(this.project.spec.environments, env)) {
         const hint = didYouMean(env, Object.keys(this.project.spec.environments), `${known('environments', Object.keys(this.project.spec.environments))}add it under \`environments:\` in mlsteps.yml, or write azureml:${env}@latest for an environment registered in the workspace`);
         this.report(entry, at, 'value', 'MLS104', `environment "${env}" is not in the catalog`, hint);
       }
@@ -300,12 +300,12 @@ class CheckContext {
       const [scope, name, ...rest] = expr.body.split('.');
       if (scope === 'inputs' && name && rest.length === 0) {
         usedInputs.add(name);
-        if (!(name in inputs)) this.reportInValue(entry, commandAt, expr.text, 'MLS120', `${expr.text} is used but there is no input "${name}"`, didYouMean(name, Object.keys(inputs), `${declared('inputs', Object.keys(inputs))}declare it under \`inputs:\``));
+        if (!Object.hasOwn(inputs, name)) this.reportInValue(entry, commandAt, expr.text, 'MLS120', `${expr.text} is used but there is no input "${name}"`, didYouMean(name, Object.keys(inputs), `${declared('inputs', Object.keys(inputs))}declare it under \`inputs:\``));
       } else if (scope === 'outputs' && name && rest.length === 0) {
-        if (!(name in outputs)) this.reportInValue(entry, commandAt, expr.text, 'MLS123', `${expr.text} is used but there is no output "${name}"`, didYouMean(name, Object.keys(outputs), `${declared('outputs', Object.keys(outputs))}declare it under \`outputs:\``));
+        if (!Object.hasOwn(outputs, name)) this.reportInValue(entry, commandAt, expr.text, 'MLS123', `${expr.text} is used but there is no output "${name}"`, didYouMean(name, Object.keys(outputs), `${declared('outputs', Object.keys(outputs))}declare it under \`outputs:\``));
       } else if (scope === 'search_space' && name && rest.length === 0 && entry.type === 'sweep') {
         usedParams.add(name);
-        if (!(name in searchSpace)) this.reportInValue(entry, commandAt, expr.text, 'MLS124', `${expr.text} is used but "${name}" is not in the search space`, didYouMean(name, Object.keys(searchSpace), `${declared('search-space parameters', Object.keys(searchSpace))}add it under \`search_space:\``));
+        if (!Object.hasOwn(searchSpace, name)) this.reportInValue(entry, commandAt, expr.text, 'MLS124', `${expr.text} is used but "${name}" is not in the search space`, didYouMean(name, Object.keys(searchSpace), `${declared('search-space parameters', Object.keys(searchSpace))}add it under \`search_space:\``));
       } else {
         const allowed = entry.type === 'sweep' ? '${{inputs.x}}, ${{outputs.x}} and ${{search_space.x}}' : '${{inputs.x}} and ${{outputs.x}}';
         this.reportInValue(entry, commandAt, expr.text, 'MLS126', `${expr.text} is not an expression a ${entry.type} job understands`, `a ${entry.type === 'spark' ? 'spark job\'s args' : entry.type === 'sweep' ? 'trial command' : 'command'} can use ${allowed}; bind earlier steps under \`inputs:\``);
@@ -333,7 +333,7 @@ class CheckContext {
         for (const expr of findExpressions(value)) this.checkBinding(entry, at, expr.text, expr.body, needs);
       } else if (isMapping(value)) {
         if (typeof value.dataset === 'string') {
-          const ds = this.project.spec.datasets[value.dataset];
+          const ds = own(this.project.spec.datasets, value.dataset);
           if (!ds) {
             this.report(entry, at + '/dataset', 'value', 'MLS104', `dataset "${value.dataset}" is not in the catalog`, didYouMean(value.dataset, Object.keys(this.project.spec.datasets), `${known('datasets', Object.keys(this.project.spec.datasets))}add it under \`datasets:\` in mlsteps.yml`));
           } else if (runsLocally) {
@@ -387,6 +387,15 @@ class CheckContext {
       if (!params.includes(binding.parameter)) this.reportInValue(entry, at, text, 'MLS125', `"${binding.step}" has no search-space parameter "${binding.parameter}"`, didYouMean(binding.parameter, params));
     }
   }
+}
+
+/**
+ * A catalog entry by name, if the catalog has it. Not `catalog[name]` or `name in catalog`: for
+ * `compute: constructor` or `environment: toString` those find Object.prototype's members, and
+ * the reference passed as resolved.
+ */
+function own<T>(catalog: Record<string, T>, name: string): T | undefined {
+  return Object.hasOwn(catalog, name) ? catalog[name] : undefined;
 }
 
 /** "declared inputs: a, b; " — what the expression could have meant. */

@@ -15,11 +15,21 @@ export function deepMerge(base: Mapping, child: Mapping, path: readonly string[]
   // In CLI v2, `name:` with no value under inputs or outputs declares it with defaults.
   const declares = path.length === 1 && (path[0] === 'inputs' || path[0] === 'outputs');
   for (const [key, value] of Object.entries(child)) {
+    const inherited = Object.prototype.hasOwnProperty.call(out, key) ? out[key] : undefined;
     if (value === null && !declares) delete out[key];
-    else if (isMapping(value) && isMapping(out[key])) out[key] = deepMerge(out[key] as Mapping, value, [...path, key]);
-    else out[key] = value;
+    else if (isMapping(value) && isMapping(inherited)) setOwn(out, key, deepMerge(inherited, value, [...path, key]));
+    else setOwn(out, key, value);
   }
   return out;
+}
+
+/**
+ * Sets a key as the document's own property. A plain `out[key] = value` with the key `__proto__`
+ * replaces the object's prototype instead: the key vanished from the merged document, so the
+ * schema never reported it, and its contents were inherited as if they were settings.
+ */
+export function setOwn(target: Mapping, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /**

@@ -1,7 +1,7 @@
 import { basename, dirname, relative, resolve, sep } from 'node:path';
 import type { RunConfigDocument } from '../model/runconfig';
 import { shown } from './diagnostics';
-import { isMapping } from './extends';
+import { isMapping, setOwn } from './extends';
 import { pointer } from './yamlFile';
 
 /**
@@ -146,7 +146,7 @@ export function fromV1RunConfig(v1: Obj, options: V1Options): V1Result {
         input.path = `azureml://datastores/${location.dataPath.datastoreName}/paths/${shown(location.dataPath.relativePath ?? '')}`;
       } else warnings.push({ at: pointer(['data', name]), message: `input "${name}" names its data by id only; set its path by hand` });
       input.mode = MECHANISM_TO_MODE[mechanism] ?? 'ro_mount';
-      inputs[name] = input;
+      setOwn(inputs, name, input);
       origins.set(pointer(['inputs', name]), pointer(['data', name]));
     }
     if (Object.keys(inputs).length > 0) set('inputs', inputs, '/data');
@@ -160,7 +160,7 @@ export function fromV1RunConfig(v1: Obj, options: V1Options): V1Result {
       const mechanism = typeof spec.mechanism === 'string' ? spec.mechanism.toLowerCase() : 'upload';
       const output: Obj = { type: 'uri_folder', mode: OUTPUT_MECHANISM_TO_MODE[mechanism] ?? 'upload' };
       if (typeof dataPath.datastoreName === 'string') output.path = `azureml://datastores/${dataPath.datastoreName}/paths/${shown(dataPath.relativePath ?? name)}`;
-      outputs[name] = output;
+      setOwn(outputs, name, output);
       origins.set(pointer(['outputs', name]), pointer(['outputData', name]));
     }
     if (Object.keys(outputs).length > 0) set('outputs', outputs, '/outputData');

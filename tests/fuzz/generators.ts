@@ -202,10 +202,10 @@ function prefixed(tree: CaseTree, dir: string): CaseTree {
 
 // ---------- generated projects ----------
 
-const COMPUTES = ['cpu', 'here', 'local', 'spark-pool', 'azureml:cpu', 'gpu', ''];
-const ENVIRONMENT_NAMES = ['sk', 'azureml:sk@latest', 'azureml:sk:3', 'missing'];
+const COMPUTES = ['cpu', 'here', 'local', 'spark-pool', 'azureml:cpu', 'gpu', '', 'constructor', '__proto__'];
+const ENVIRONMENT_NAMES = ['sk', 'azureml:sk@latest', 'azureml:sk:3', 'missing', 'toString'];
 
-const expressionText = fc.constantFrom('${{inputs.data}}', '${{outputs.model}}', '${{search_space.C}}', '${{needs.prep.outputs.out}}', '${{needs.sweep.best.C}}', '${{inputs.}}', '${{', '${{needs..best.}}', '${{' + 'inputs.x'.repeat(200) + '}}', '${{parent.inputs.x}}');
+const expressionText = fc.constantFrom('${{inputs.constructor}}', '${{outputs.__proto__}}', '${{inputs.data}}', '${{outputs.model}}', '${{search_space.C}}', '${{needs.prep.outputs.out}}', '${{needs.sweep.best.C}}', '${{inputs.}}', '${{', '${{needs..best.}}', '${{' + 'inputs.x'.repeat(200) + '}}', '${{parent.inputs.x}}');
 const scriptCommand0 = fc.tuple(fc.constantFrom('python', 'bash', 'Rscript', 'cd .. && python', 'sh -c "python', 'python -m', 'cd / && python'), pathValue('train.py', 'sub/train.py', 'prep.py'), fc.array(expressionText, { maxLength: 3 })).map(([run, script, exprs]) => `${run} ${script} ${exprs.join(' ')}${run.includes('"') ? '"' : ''}`);
 
 const scriptCommand = fc.oneof({ weight: 5, arbitrary: scriptCommand0 }, { weight: 1, arbitrary: longText });
@@ -220,7 +220,7 @@ const environmentValue = fc.oneof(
 );
 
 const inputValue = fc.oneof(
-  fc.record({ dataset: fc.constantFrom('subset', 'remote', 'missing', 'hostile') }),
+  fc.record({ dataset: fc.constantFrom('subset', 'remote', 'missing', 'hostile', 'hasOwnProperty') }),
   fc.record({ type: fc.constantFrom('uri_file', 'uri_folder'), path: pathValue('../data/x.csv', '../data', 'azureml://datastores/x/paths/y') }),
   expressionText,
   fc.jsonValue({ maxDepth: 2 }),

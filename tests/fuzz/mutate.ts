@@ -108,7 +108,7 @@ function applyAt(root: unknown, m: StructuralMutation): unknown {
       }
     }
   })(root);
-  if (places.length === 0) return m.op === 'addKey' ? { [m.key]: m.value } : m.value;
+  if (places.length === 0) return m.op === 'addKey' ? Object.defineProperty({}, m.key, { value: m.value, enumerable: true }) : m.value;
   const { parent, key } = places[m.pick % places.length];
   const slot = parent as Record<string | number, unknown>;
   switch (m.op) {
@@ -120,7 +120,8 @@ function applyAt(root: unknown, m: StructuralMutation): unknown {
       else delete slot[key];
       break;
     case 'addKey':
-      if (!Array.isArray(parent)) slot[m.key] = m.value;
+      // As its own key (`__proto__` included), the way a YAML parser reads it.
+      if (!Array.isArray(parent)) Object.defineProperty(slot, m.key, { value: m.value, enumerable: true, writable: true, configurable: true });
       else parent.push(m.value);
       break;
     case 'wrapInList':

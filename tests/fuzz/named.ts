@@ -268,6 +268,32 @@ function neededRunConfigCases(): FuzzCase[] {
   ];
 }
 
+/**
+ * Names of Object.prototype's members: `compute: constructor` and `environment: toString` passed
+ * as catalog entries, `${{inputs.constructor}}` as a declared input, and a `__proto__` key
+ * vanished in the `extends` merge (it became the merged document's prototype) unreported.
+ */
+function prototypeNameCases(): FuzzCase[] {
+  const rc = (doc: Doc, label: string, code: string, mentions: string): FuzzCase => ({ label, tree: { ...NAMED_PROJECT, 'ml/runconfigs/train.yml': stringify(doc) }, action: { kind: 'validate', paths: ['ml'] }, expectFindings: [{ code, file: 'ml/runconfigs/train.yml', mentions }], expectNotOk: true });
+  const withProto = (doc: Doc, value: unknown): Doc => {
+    const out = { ...doc };
+    Object.defineProperty(out, '__proto__', { value, enumerable: true, writable: true, configurable: true });
+    return out;
+  };
+  return [
+    rc({ ...TRAIN, compute: 'constructor' }, 'compute: constructor', 'MLS104', 'constructor'),
+    rc({ ...TRAIN, compute: '__proto__' }, 'compute: __proto__', 'MLS104', '__proto__'),
+    rc({ ...TRAIN, environment: 'toString' }, 'environment: toString', 'MLS104', 'toString'),
+    rc({ ...TRAIN, command: 'python train.py ${{inputs.data}}', inputs: { data: { dataset: 'hasOwnProperty' } } }, 'dataset: hasOwnProperty', 'MLS104', 'hasOwnProperty'),
+    rc({ ...TRAIN, command: 'python train.py ${{inputs.constructor}}' }, '${{inputs.constructor}}', 'MLS120', 'constructor'),
+    rc({ ...TRAIN, command: 'python train.py ${{outputs.toString}}' }, '${{outputs.toString}}', 'MLS123', 'toString'),
+    rc({ ...SWEEP, trial: { ...(SWEEP.trial as Doc), command: 'python train.py --C ${{search_space.C}} ${{search_space.valueOf}}' } }, '${{search_space.valueOf}}', 'MLS124', 'valueOf'),
+    rc(withProto(TRAIN, { code: '../../../../outside' }), 'a __proto__ key in a run configuration', 'MLS101', '__proto__'),
+    { label: 'a __proto__ key in a run configuration that extends another', tree: { ...NAMED_PROJECT, 'ml/runconfigs/base.yml': stringify({ ...TRAIN, name: 'base' }), 'ml/runconfigs/train.yml': stringify(withProto({ extends: 'base' }, { compute: 'cpu' })) }, action: { kind: 'validate', paths: ['ml'] }, expectFindings: [{ code: 'MLS101', file: 'ml/runconfigs/train.yml', mentions: '__proto__' }], expectNotOk: true },
+    { label: 'v1 data and outputData named __proto__', tree: { ...V1_TREE, [V1_FILE]: 'script: train.py\ndata:\n  __proto__: {dataLocation: {dataset: {name: d}}}\noutputData:\n  __proto__: {outputLocation: {dataPath: {datastoreName: ws}}}\n' }, action: { kind: 'import', file: V1_FILE } },
+  ];
+}
+
 /** The named cases by group, for one test each. */
 export function namedCases(): Record<string, FuzzCase[]> {
   return {
@@ -278,5 +304,6 @@ export function namedCases(): Record<string, FuzzCase[]> {
     '`extends` that is not a name': extendsNotANameCases(),
     'long repetitive text (regular expressions, edit distances, `cd` chains)': longTextCases(),
     'a run configuration validated alone is validated with what it needs': neededRunConfigCases(),
+    "names of Object.prototype's members (constructor, toString, __proto__)": prototypeNameCases(),
   };
 }
