@@ -145,27 +145,38 @@ class CheckContext {
 
   checkNeedsCycles(): void {
     const state = new Map<string, 'visiting' | 'done'>();
-    const stack: RunConfigEntry[] = [];
-    const visit = (entry: RunConfigEntry) => {
+    // Depth-first with an explicit stack: a chain of 12,000 run configurations, each needing the
+    // one before, overflowed the call stack of the recursive version.
+    const stack: { entry: RunConfigEntry; next: number }[] = [];
+    const enter = (entry: RunConfigEntry) => {
       state.set(entry.name, 'visiting');
-      stack.push(entry);
-      for (const need of entry.needs) {
+      stack.push({ entry, next: 0 });
+    };
+    for (const root of this.project.runConfigs) {
+      if (state.has(root.name)) continue;
+      enter(root);
+      while (stack.length > 0) {
+        const frame = stack[stack.length - 1];
+        const { entry } = frame;
+        if (frame.next >= entry.needs.length) {
+          stack.pop();
+          state.set(entry.name, 'done');
+          continue;
+        }
+        const need = entry.needs[frame.next++];
         const next = this.byName.get(need);
         if (!next || next === entry) continue;
         const s = state.get(need);
         if (s === 'visiting') {
           // Told from the run configuration whose `needs` closes the loop, where the fix goes.
-          const path = stack.slice(stack.indexOf(next)).map((e) => e.name);
+          const path = stack.slice(stack.findIndex((f) => f.entry === next)).map((f) => f.entry.name);
           const cycle = [entry.name, ...path.slice(0, -1), entry.name];
           const i = entry.needs.indexOf(need);
           const at = typeof entry.merged?.needs === 'string' ? '/needs' : pointer(['needs', i]);
           this.report(entry, at, 'value', 'MLS112', `needs forms a cycle: ${cycle.join(' → ')}`, 'a step cannot wait for a step that waits for it');
-        } else if (s === undefined) visit(next);
+        } else if (s === undefined) enter(next);
       }
-      stack.pop();
-      state.set(entry.name, 'done');
-    };
-    for (const entry of this.project.runConfigs) if (!state.has(entry.name)) visit(entry);
+    }
   }
 
   private resolveCompute(value: string): ComputeKind {

@@ -183,6 +183,12 @@ function stemOf(path: string): string {
   return ext ? base.slice(0, -ext.length) : base;
 }
 
+/**
+ * Longer `extends` chains are refused: real ones are one to three links, and every run
+ * configuration of a 5,000-link chain merging its whole chain took 20 s (quadratic).
+ */
+export const MAX_EXTENDS_DEPTH = 32;
+
 function resolveExtends(entries: RunConfigEntry[], sink: DiagnosticSink): void {
   const byName = new Map(entries.map((e) => [e.name, e]));
   const reportedCycles = new Set<string>();
@@ -215,6 +221,11 @@ function resolveExtends(entries: RunConfigEntry[], sink: DiagnosticSink): void {
           reportedCycles.add(key);
           sink.at(cur.file, '/extends', 'value', 'MLS113', `extends forms a cycle: ${[...cycle, parent.name].join(' → ')}`, 'a run configuration cannot inherit from itself, directly or through others');
         }
+        broken = true;
+        break;
+      }
+      if (chain.length >= MAX_EXTENDS_DEPTH) {
+        sink.at(entry.file, '/extends', 'value', 'MLS004', `the extends chain of "${entry.name}" is more than ${MAX_EXTENDS_DEPTH} run configurations long`, 'extend a run configuration that extends at most a few others');
         broken = true;
         break;
       }

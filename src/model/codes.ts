@@ -10,7 +10,7 @@ export const DIAGNOSTIC_CODES = {
   MLS001: { severity: 'error', title: 'YAML syntax error' },
   MLS002: { severity: 'error', title: 'Duplicate key' },
   MLS003: { severity: 'error', title: 'File cannot be read (missing, binary or too large)' },
-  MLS004: { severity: 'error', title: 'Document exceeds a safety limit (nesting depth or alias expansion)' },
+  MLS004: { severity: 'error', title: 'Document exceeds a safety limit (nesting depth, alias expansion or extends chain)' },
   MLS005: { severity: 'error', title: 'Document is empty or not a mapping' },
   MLS006: { severity: 'error', title: 'No project file or run configuration at the given path' },
   // Schema

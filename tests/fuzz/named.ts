@@ -294,6 +294,19 @@ function prototypeNameCases(): FuzzCase[] {
   ];
 }
 
+/** An `extends` chain longer than any real one (merging every chain made 5,000 links take 20 s). */
+function longExtendsChainCases(): FuzzCase[] {
+  const chain = (links: number): CaseTree => ({
+    ...NAMED_PROJECT,
+    ...Object.fromEntries(Array.from({ length: links }, (_, i) => [`ml/runconfigs/r${i}.yml`, i === 0 ? stringify(TRAIN) : `extends: r${i - 1}\n`])),
+  });
+  return [
+    { label: 'an extends chain of 33 run configurations', tree: chain(33), action: { kind: 'validate', paths: ['ml'] }, expectFindings: [{ code: 'MLS004', file: 'ml/runconfigs/r32.yml', mentions: 'extends chain of "r32"' }], expectNotOk: true },
+    { label: 'an extends chain of 32 run configurations is fine', tree: chain(32), action: { kind: 'validate', paths: ['ml'] }, expectNoDiagnostics: true },
+    { label: 'an extends chain of 400 run configurations', tree: chain(400), action: { kind: 'validate', paths: ['ml/runconfigs/r399.yml'] }, expectFindings: [{ code: 'MLS004', file: 'ml/runconfigs/r399.yml' }], expectNotOk: true },
+  ];
+}
+
 /** The named cases by group, for one test each. */
 export function namedCases(): Record<string, FuzzCase[]> {
   return {
@@ -305,5 +318,6 @@ export function namedCases(): Record<string, FuzzCase[]> {
     'long repetitive text (regular expressions, edit distances, `cd` chains)': longTextCases(),
     'a run configuration validated alone is validated with what it needs': neededRunConfigCases(),
     "names of Object.prototype's members (constructor, toString, __proto__)": prototypeNameCases(),
+    'long extends chains': longExtendsChainCases(),
   };
 }
