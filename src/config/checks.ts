@@ -1,4 +1,4 @@
-import { readdirSync, readlinkSync, realpathSync, type Dirent } from 'node:fs';
+import { readdirSync, readlinkSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { DiagnosticCode } from '../model/codes';
 import { LOCAL_COMPUTE, type ComputeSpec } from '../model/project';
@@ -449,6 +449,7 @@ function symlinkEscape(folder: string, repoRoot: string): string | undefined {
   let seen = 0;
   let found: string | undefined;
   const stack = [folder];
+  const followed = new Set<string>();
   while (stack.length > 0 && found === undefined && seen < MAX_WALK) {
     const dir = stack.pop()!;
     let entries: Dirent[];
@@ -471,11 +472,25 @@ function symlinkEscape(folder: string, repoRoot: string): string | undefined {
           found = abs;
           break;
         }
+        // A link to a folder inside the repository is walked too, as the code snapshot follows it:
+        // `src/lib -> ../other` with `other/leak -> /elsewhere` uploads /elsewhere (found by the fuzzer).
+        if (!followed.has(target) && isDirectoryAt(abs)) {
+          followed.add(target);
+          stack.push(abs);
+        }
       } else if (e.isDirectory() && e.name !== '.git' && e.name !== 'node_modules') stack.push(abs);
     }
   }
   escapeCache.set(folder, found ?? null);
   return found;
+}
+
+function isDirectoryAt(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function readlinkSafe(p: string): string {

@@ -120,7 +120,7 @@ const LINKS: Record<string, { symlink: string }> = {
 
 /** Where a symlink out of the repository can replace a file or folder of the sample. */
 const LINK_PLACES = [`${PROJECT}/mlsteps.yml`, `${PROJECT}/runconfigs/sklearn_full.yml`, `${PROJECT}/runconfigs/leak.yml`, `${PROJECT}/environments/conda_dependencies_sklearn.yml`, `${PROJECT}/src`, `${PROJECT}/src/leak.py`, `${PROJECT}/src/train_sklearn.py`, `${PROJECT}/src/sub`, `${PROJECT}/data/subset.csv`, `${PROJECT}/data/full`, `${PROJECT}/runconfigs`, `${PROJECT}/environments`, 'project/train.py', 'project/.azureml/conda_dependencies.yml', 'project/.azureml/train.runconfig'];
-const LINK_TARGETS = [`${OUTSIDE}/secret.yml`, `${OUTSIDE}/src`, `${OUTSIDE}/mlsteps.yml`, `${OUTSIDE}/conda.yml`, `${OUTSIDE}/secret.runconfig`, `${OUTSIDE}`, '/etc/passwd', '/', '../../../outside/secret.yml', '../../outside/src', 'nowhere/at/all', '.', 'loop', '../loop'];
+const LINK_TARGETS = ['../other', '../../other', '..', `../other/leak`, '../src', `${OUTSIDE}/secret.yml`, `${OUTSIDE}/src`, `${OUTSIDE}/mlsteps.yml`, `${OUTSIDE}/conda.yml`, `${OUTSIDE}/secret.runconfig`, `${OUTSIDE}`, '/etc/passwd', '/', '../../../outside/secret.yml', '../../outside/src', 'nowhere/at/all', '.', 'loop', '../loop'];
 
 /**
  * Long repetitive text (up to ~60 kB, well inside the 2 MiB file limit): what makes a regular
@@ -137,9 +137,18 @@ const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq
 /** Tree-level damage: a symlink out of the repository in place of a file or folder. */
 const linkMutation = fc.record({ place: fc.constantFrom(...LINK_PLACES), target: fc.constantFrom(...LINK_TARGETS) });
 
+/**
+ * A folder inside the repository that itself links out: harmless alone, a leak once something a
+ * step uses links to it (`src/sub -> ../other`, then `other/leak -> outside`).
+ */
+const SECOND_HOP: CaseTree = { [`${PROJECT}/other/leak`]: { symlink: `${OUTSIDE}/src` }, [`${PROJECT}/other/fine.py`]: 'print(1)\n', 'project/other/leak': { symlink: `${OUTSIDE}/src` } };
+
 function withLinks(tree: CaseTree, links: { place: string; target: string }[]): CaseTree {
   const out: CaseTree = { ...tree };
   for (const { place, target } of links) {
+    // A place under a folder an earlier link replaced does not exist any more.
+    const ancestors = place.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'));
+    if (ancestors.some((a) => typeof out[a] === 'object' && 'symlink' in (out[a] as object))) continue;
     for (const key of Object.keys(out)) if (key === place || key.startsWith(place + '/')) delete out[key];
     out[place] = { symlink: target };
   }
@@ -183,6 +192,11 @@ const sampleAction = fc.constantFrom<FuzzCase['action']>(
   { kind: 'validate', paths: [`${PROJECT}/runconfigs/sklearn_full.yml`] },
   { kind: 'validate', paths: [`${PROJECT}/runconfigs/data_preparation.yml`, `${PROJECT}/runconfigs/sklearn_subset.yml`] },
 );
+
+/** The real sample undamaged, with links in and out of it: these cases pass validation and reach the plan. */
+export const linkedSample: fc.Arbitrary<FuzzCase> = fc
+  .tuple(fc.array(linkMutation, { minLength: 1, maxLength: 2 }), fc.constantFrom<FuzzCase['action']>({ kind: 'validate', paths: [PROJECT] }, { kind: 'validate', paths: [`${PROJECT}/runconfigs/sklearn_full.yml`] }))
+  .map(([links, action]) => ({ label: `linked sample: ${links.map((l) => `${l.place} -> ${l.target}`).join(', ')}`, tree: withLinks({ ...SAMPLE_TREE, ...SECOND_HOP }, links), action }));
 
 /** The real sample, one to three of its files damaged, sometimes a symlink out of the repository. */
 export const mutatedSample: fc.Arbitrary<FuzzCase> = fc
@@ -324,6 +338,36 @@ export const generatedProject: fc.Arbitrary<FuzzCase> = fc
     return { label: `generated: ${jobs.length} run configurations${damages.length ? `, ${damages[0][1].kind} damage` : ''}${links.length ? `, link ${links[0].place} -> ${links[0].target}` : ''}`, tree: withLinks(tree, links), action };
   });
 
+// ---------- many run configurations ----------
+
+/** One small run configuration of a large project, tied to others by `needs` and `extends`. */
+const linkedRunConfig = fc.record({
+  needs: fc.array(fc.nat(), { maxLength: 3 }),
+  extends: fc.option(fc.nat(), { nil: undefined, freq: 2 }),
+  command: fc.constantFrom('python train.py', 'python train.py ${{inputs.x}}', 'python missing.py', 'cd .. && python src/train.py'),
+  compute: fc.constantFrom('cpu', 'here', 'spark-pool', 'azureml:x'),
+  input: fc.option(fc.tuple(fc.nat(), fc.constantFrom('outputs.out', 'best.C', 'outputs.missing')), { nil: undefined, freq: 2 }),
+});
+
+/** A project of 20 to 200 run configurations: graphs with cycles, long chains and many stages. */
+export const manyRunConfigs: fc.Arbitrary<FuzzCase> = fc
+  .tuple(fc.array(linkedRunConfig, { minLength: 20, maxLength: 200 }), fc.constantFrom<FuzzCase['action']>({ kind: 'validate', paths: [PROJECT] }, { kind: 'validate', paths: [`${PROJECT}/runconfigs/r0.yml`] }))
+  .map(([configs, action]) => {
+    const n = configs.length;
+    const tree: CaseTree = {
+      [`${PROJECT}/mlsteps.yml`]: stringify({ runconfigs: ['runconfigs/*.yml'], computes: { cpu: { type: 'amlcompute', size: 'Standard_D4s_v3' }, 'spark-pool': { type: 'spark', instance_type: 'standard_e4s_v3', runtime_version: '3.4' }, here: { type: 'local' } }, environments: { sk: { conda_file: 'env/conda.yml' } }, datasets: {}, profiles: { pr: ['r0', `r${n - 1}`] } }),
+      [`${PROJECT}/env/conda.yml`]: 'dependencies:\n  - python=3.10\n',
+      [`${PROJECT}/src/train.py`]: 'print(1)\n',
+    };
+    configs.forEach((c, i) => {
+      const doc: Record<string, unknown> = c.extends !== undefined ? { extends: `r${c.extends % n}` } : { code: '../src', command: c.command, environment: 'sk', compute: c.compute, outputs: { out: { type: 'uri_folder' } } };
+      if (c.needs.length > 0) doc.needs = c.needs.map((k) => `r${k % n}`);
+      if (c.input) doc.inputs = { x: `\${{needs.r${c.input[0] % n}.${c.input[1]}}}` };
+      tree[`${PROJECT}/runconfigs/r${i}.yml`] = stringify(doc);
+    });
+    return { label: `many: ${n} run configurations`, tree, action };
+  });
+
 // ---------- SDK v1 ----------
 
 const v1Doc = fc.record(
@@ -391,4 +435,4 @@ export const randomDocumentCase: fc.Arbitrary<FuzzCase> = fc
   }));
 
 /** Everything, in proportions that favour the sample and the grammar (they reach the deep checks). */
-export const anyCase: fc.Arbitrary<FuzzCase> = fc.oneof({ weight: 4, arbitrary: mutatedSample }, { weight: 4, arbitrary: generatedProject }, { weight: 2, arbitrary: v1Case }, { weight: 1, arbitrary: randomDocumentCase });
+export const anyCase: fc.Arbitrary<FuzzCase> = fc.oneof({ weight: 4, arbitrary: mutatedSample }, { weight: 1, arbitrary: linkedSample }, { weight: 4, arbitrary: generatedProject }, { weight: 2, arbitrary: v1Case }, { weight: 1, arbitrary: randomDocumentCase }, { weight: 1, arbitrary: manyRunConfigs });

@@ -108,7 +108,7 @@ function applyAt(root: unknown, m: StructuralMutation): unknown {
       }
     }
   })(root);
-  if (places.length === 0) return m.op === 'addKey' ? Object.defineProperty({}, m.key, { value: m.value, enumerable: true }) : m.value;
+  if (places.length === 0) return m.op === 'addKey' ? Object.defineProperty({}, m.key, { value: m.value, enumerable: true, writable: true, configurable: true }) : m.value;
   const { parent, key } = places[m.pick % places.length];
   const slot = parent as Record<string | number, unknown>;
   switch (m.op) {

@@ -25,6 +25,9 @@ export interface FuzzReport {
   slowest: { ms: number; label: string; path: string };
   /** Cases per generator label prefix ("sample", "generated", "v1 import", …). */
   byKind: Record<string, number>;
+  /** How deep the cases went: validation passed (no error), and a plan was made. */
+  passedValidation: number;
+  planned: number;
   /** The first failing case, shrunk, with how to replay it. */
   failure?: { label: string; problems: string; path: string; replay: string; tree: string[] };
   /** Survey mode: the first failing case of each kind of problem, with its replay path. */
@@ -44,7 +47,7 @@ export async function runCase(sandbox: Sandbox, testCase: FuzzCase): Promise<{ o
 export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const sandbox = await Sandbox.start();
   const started = performance.now();
-  const report: FuzzReport = { runs: 0, seed: options.seed, elapsedMs: 0, slowest: { ms: 0, label: '', path: '' }, byKind: {} };
+  const report: FuzzReport = { runs: 0, seed: options.seed, elapsedMs: 0, slowest: { ms: 0, label: '', path: '' }, byKind: {}, passedValidation: 0, planned: 0 };
   let index = 0;
   let shrinking = false;
   try {
@@ -57,8 +60,12 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
         report.byKind[kind] = (report.byKind[kind] ?? 0) + 1;
         if (options.progress && report.runs % 1000 === 0) options.progress(`${report.runs} cases, ${((performance.now() - started) / 1000).toFixed(1)} s`);
       }
-      const { problems, ms } = await runCase(sandbox, testCase);
-      if (!shrinking && ms > report.slowest.ms) report.slowest = { ms, label: testCase.label, path };
+      const { outcome, problems, ms } = await runCase(sandbox, testCase);
+      if (!shrinking) {
+        if (ms > report.slowest.ms) report.slowest = { ms, label: testCase.label, path };
+        if (outcome.reply && testCase.action.kind === 'validate' && !outcome.reply.diagnostics.some((d) => d.severity === 'error')) report.passedValidation++;
+        if (outcome.reply?.planned) report.planned++;
+      }
       if (problems.length > 0 && options.keepGoing) {
         report.survey ??= new Map();
         const kind = problems.map((p) => p.replace(/\/tmp\/[^ )]*/g, '…').replace(/\d+/g, 'N').slice(0, 80)).join(' | ');
@@ -102,6 +109,7 @@ function describe(content: FuzzCase['tree'][string]): string {
 export function formatReport(report: FuzzReport): string {
   const lines = [
     `fuzz: ${report.runs} cases, seed ${report.seed}, ${(report.elapsedMs / 1000).toFixed(1)} s (${Object.entries(report.byKind).map(([k, n]) => `${k} ${n}`).join(', ')})`,
+    `validation passed in ${report.passedValidation} cases, a plan was made in ${report.planned}`,
     `slowest case: ${report.slowest.ms.toFixed(1)} ms — ${report.slowest.label} (replay: --seed ${report.seed} --path ${report.slowest.path})`,
   ];
   if (report.failure) {
