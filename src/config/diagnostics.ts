@@ -22,9 +22,9 @@ export class DiagnosticSink {
       column: at.column,
       severity: DIAGNOSTIC_CODES[code].severity,
       code,
-      message,
+      message: oneLine(message),
     };
-    if (hint) d.hint = hint;
+    if (hint) d.hint = oneLine(hint);
     const key = `${d.file}|${d.line}|${d.column}|${d.code}|${d.message}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
@@ -52,4 +52,15 @@ export function shown(value: unknown): string {
   } catch {
     return '[unprintable value]';
   }
+}
+
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/**
+ * Messages quote values from the user's files: a newline or an escape sequence in one would forge
+ * lines in a build log (a `##vso[` command, a fake `file:line: error`) or repaint a terminal, so
+ * control characters are written as escapes (found by the fuzzer, e.g. `needs: "x\0y"`).
+ */
+function oneLine(text: string): string {
+  return text.replace(CONTROL, (c) => ({ '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -207,6 +207,11 @@ export function problemsOf(testCase: FuzzCase, outcome: CaseOutcome): string[] {
     else if (DIAGNOSTIC_CODES[d.code].severity !== d.severity) problems.push(`${where}: severity ${d.severity} is not the code's`);
     if (!Number.isInteger(d.line) || d.line < 1 || !Number.isInteger(d.column) || d.column < 1) problems.push(`${where}: position is not 1-based`);
     if (typeof d.message !== 'string' || d.message.length === 0) problems.push(`${where}: no message`);
+    // One line of text each: a newline or an escape sequence from a file would forge lines (or a
+    // `##vso[` command) in a build log, and repaint a terminal.
+    for (const [part, text] of [['message', d.message], ['hint', d.hint ?? '']] as const) {
+      if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(text)) problems.push(`${where}: the ${part} holds a control character: ${JSON.stringify(text.slice(0, 300))}`);
+    }
     if (d.file.startsWith('..') || d.file.startsWith('/')) problems.push(`${where}: names a file outside the repository`);
     const text = texts.get(d.file);
     if (text !== undefined && d.line > text.split('\n').length + 1) problems.push(`${where}: line is past the end of the file`);

@@ -312,6 +312,21 @@ function longExtendsChainCases(): FuzzCase[] {
   ];
 }
 
+/**
+ * Control characters in values that messages quote (found by the fuzzer once messages were
+ * required to be one line): a newline could forge a `##vso[` logging command or a fake finding in
+ * a build log, an escape sequence repaint a terminal. They are shown as escapes.
+ */
+function controlCharacterCases(): FuzzCase[] {
+  const rc = (doc: Doc, label: string, code: string, mentions: string): FuzzCase => ({ label, tree: { ...NAMED_PROJECT, 'ml/runconfigs/train.yml': stringify(doc) }, action: { kind: 'validate', paths: ['ml'] }, expectFindings: [{ code, file: 'ml/runconfigs/train.yml', mentions }], expectNotOk: true });
+  return [
+    rc({ ...TRAIN, needs: ['x\n##vso[task.setvariable variable=secret]leaked'] }, 'a newline and ##vso[ in needs', 'MLS110', 'x\\n##vso[task.setvariable'),
+    rc({ ...TRAIN, compute: '\u001b[2J\u001b[31mcpu' }, 'an escape sequence in compute', 'MLS104', '\\u001b[2J'),
+    rc({ ...TRAIN, environment: { conda_file: 'env\r\nconda.yml', image: 'x' } }, 'CR LF in a conda file path', 'MLS130', 'env\\r\\nconda.yml'),
+    rc({ ...TRAIN, extends: 'base\u2028next' }, 'a line separator in extends', 'MLS111', 'base\\u2028next'),
+  ];
+}
+
 /** The named cases by group, for one test each. */
 export function namedCases(): Record<string, FuzzCase[]> {
   return {
@@ -324,5 +339,6 @@ export function namedCases(): Record<string, FuzzCase[]> {
     'a run configuration validated alone is validated with what it needs': neededRunConfigCases(),
     "names of Object.prototype's members (constructor, toString, __proto__)": prototypeNameCases(),
     'long extends chains': longExtendsChainCases(),
+    'control characters in quoted values': controlCharacterCases(),
   };
 }
