@@ -310,8 +310,15 @@ export async function startEmulator(options: EmulatorOptions & { ids?: Partial<E
 
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-  function faultReply(rule: FaultRule): Reply | 'reset' {
+  function faultReply(rule: FaultRule, path: string): Reply | 'reset' {
     const id = randomUUID();
+    if (rule.kind !== 'reset' && /\/oauth2\/(v2\.0\/)?token$/i.test(path)) {
+      // Entra ID's token endpoint answers in OAuth's error shape, not ARM's.
+      const throttled = rule.kind === '429' || rule.kind === '429-retry-after';
+      const retryAfter = rule.kind === '429-retry-after' || (rule.kind === '503' && rule.retryAfterSeconds !== undefined) ? { 'retry-after': String(rule.retryAfterSeconds ?? 1) } : undefined;
+      const status = throttled ? 429 : Number(rule.kind);
+      return json(status, { error: throttled || rule.kind === '503' ? 'temporarily_unavailable' : 'server_error', error_description: `AADSTS90033: A transient error has occurred. Please try again.\r\nTrace ID: ${id}\r\nCorrelation ID: ${id}\r\nTimestamp: ${new Date().toISOString()}`, error_codes: [90033], timestamp: new Date().toISOString(), trace_id: id, correlation_id: id }, retryAfter);
+    }
     switch (rule.kind) {
       case 'reset':
         return 'reset';
@@ -368,12 +375,14 @@ export async function startEmulator(options: EmulatorOptions & { ids?: Partial<E
     const pathAndQuery = `${url.pathname}${url.search}`;
     let reply: Reply | 'reset';
     let fault: FaultRule | undefined;
+    let faultPhase: 'before' | 'after' | undefined;
     const before = faults.pick(req.method, pathAndQuery, 'before');
     const delay = (options.latencyMs ?? 0) + before.latencyMs;
     if (delay > 0) await sleep(delay);
     if (before.failure) {
       fault = before.failure;
-      reply = faultReply(before.failure);
+      faultPhase = 'before';
+      reply = faultReply(before.failure, req.path);
     } else {
       try {
         reply = await route(req);
@@ -383,9 +392,11 @@ export async function startEmulator(options: EmulatorOptions & { ids?: Partial<E
       }
       const after = faults.pick(req.method, pathAndQuery, 'after');
       if (after.latencyMs > 0) await sleep(after.latencyMs);
-      if (after.failure) {
-        fault = after.failure;
-        reply = faultReply(after.failure);
+      const lost = after.failure ?? before.lostReply;
+      if (lost) {
+        fault = lost;
+        faultPhase = 'after';
+        reply = faultReply(lost, req.path);
       }
     }
     if (before.latencyMs > 0 && !fault) fault = { kind: 'latency' };
@@ -434,6 +445,7 @@ export async function startEmulator(options: EmulatorOptions & { ids?: Partial<E
       specErrors: req.info.specErrors,
       responseSpecErrors: req.info.responseSpecErrors,
       ...(fault ? { fault: fault.kind } : {}),
+      ...(faultPhase ? { faultPhase } : {}),
       ...(req.info.principal ? { principal: req.info.principal } : {}),
       durationMs: Date.now() - started,
     };
@@ -529,7 +541,7 @@ export async function startEmulator(options: EmulatorOptions & { ids?: Partial<E
     requests,
     specErrors: () => requests.filter((r) => r.specErrors.length > 0),
     count: (operationId, status) => requests.filter((r) => r.operationId === operationId && (status === undefined || r.status === status)).length,
-    faults: { add: (rule) => faults.add(rule), clear: () => faults.clear(), list: () => faults.list() },
+    faults: { add: (rule) => faults.add(rule), random: (rule) => faults.random(rule), clear: () => faults.clear(), list: () => faults.list() },
     jobs: {
       script: (name, script) => jobs.script(name, script),
       get: (name) => state.jobs.get(name),

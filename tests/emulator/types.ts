@@ -71,6 +71,8 @@ export interface RecordedRequest {
   responseSpecErrors: SpecError[];
   /** The fault injected into this request, if any. */
   fault?: FaultKind;
+  /** `after`: the request was processed, then its reply lost to the fault (`before`: it was not processed). */
+  faultPhase?: 'before' | 'after';
   /** Who the bearer token was issued to (`secret`, `certificate`, `federated`, `managed-identity`, `test`). */
   principal?: string;
   durationMs: number;
@@ -106,6 +108,38 @@ export interface FaultHandle {
   readonly matched: number;
   /** Requests the fault was applied to. */
   readonly hits: number;
+}
+
+/**
+ * Faults at random: each matching request gets one with probability `rate`, its kind drawn by
+ * weight. The draws come from a seeded PRNG (mulberry32), so a seed repeats the same sequence of
+ * choices; which request meets which choice follows the order requests arrive in.
+ */
+export interface RandomFaultRule {
+  /** Share of matching requests that get a fault, 0 to 1. */
+  rate: number;
+  seed: number;
+  /** Weight of each kind (default: every kind, equally). `latency` is a slow response. */
+  kinds?: Partial<Record<FaultKind, number>>;
+  method?: string;
+  /** Regular expression (or its source) matched against the path and query. */
+  url?: RegExp | string;
+  /** Share of the `500`s and `reset`s applied after the request was processed: a lost reply (default 0). */
+  lostReplyShare?: number;
+  /** `latency`: the delay, drawn between these bounds in ms (default 200 to 1500). */
+  latencyMs?: [number, number];
+  /** `429-retry-after`: the `Retry-After` value (default 1). */
+  retryAfterSeconds?: number;
+}
+
+export interface RandomFaultHandle {
+  readonly rule: RandomFaultRule;
+  /** Matching requests seen. */
+  readonly matched: number;
+  /** Requests that got a fault. */
+  readonly hits: number;
+  /** Faults applied, by kind (`lost-reply` counts the `after` ones among `500` and `reset` too). */
+  readonly byKind: Readonly<Record<string, number>>;
 }
 
 /** How a job behaves when scripted. Durations in milliseconds. */
@@ -281,7 +315,7 @@ export interface Emulator {
   specErrors(): RecordedRequest[];
   /** Requests answered for an operationId (optionally with a given status). */
   count(operationId: string, status?: number): number;
-  faults: { add(rule: FaultRule): FaultHandle; clear(): void; list(): FaultHandle[] };
+  faults: { add(rule: FaultRule): FaultHandle; random(rule: RandomFaultRule): RandomFaultHandle; clear(): void; list(): FaultHandle[] };
   jobs: {
     /** Script a job by name (or every job whose name matches a RegExp, or '*'), before or after it is created. */
     script(name: string | RegExp, script: JobScript): void;
