@@ -27,7 +27,9 @@ export const statusOfJob = (job: Json | undefined): string => String(((job?.prop
  * Requests cancellation of a job at once (`POST jobs/{name}/cancel`; the long-running operation is
  * not awaited), then reads its status until it is terminal or `waitMs` (default 5 s) has passed,
  * and returns the state reached: `Canceled`, or `CancelRequested` when the job sticks there. Never
- * takes much longer than `waitMs`, whatever the service does. A job already terminal is left alone.
+ * takes much longer than `waitMs`, whatever the service does. A job already terminal is left alone;
+ * a job not found is looked for until `waitMs` has passed (its PUT may still be on its way), then
+ * reported `NotFound`.
  * Its own requests do not use the context's abort signal (which is typically what asked for the
  * cancellation); `options.abortSignal` cuts the wait short.
  */
@@ -37,10 +39,10 @@ export async function cancelJob(ctx: Context, jobName: string, options: { abortS
   const signal = boundedSignal(waitMs, options.abortSignal);
   let status = 'Unknown';
   try {
-    await ctx.client.send({ method: 'POST', path: `/jobs/${encodeURIComponent(jobName)}/cancel`, apiVersion: NEWER_API_VERSION, abortSignal: signal });
+    await requestCancel(ctx, jobName, signal, deadline);
     status = 'CancelRequested';
   } catch (err) {
-    if (signal.aborted) return { status };
+    if (signal.aborted) return { status: isNotFound(err) ? 'NotFound' : status };
     if (isNotFound(err)) return { status: 'NotFound' };
     // A job that has already ended refuses the cancel: report the state it ended in.
     try {
@@ -67,4 +69,27 @@ export async function cancelJob(ctx: Context, jobName: string, options: { abortS
     pause = Math.min(pause * 2, 1000);
   }
   return { status };
+}
+
+/**
+ * `POST jobs/{name}/cancel`. A job not found may be one whose PUT is still on its way (a
+ * submission cancelled while it was being sent): it is looked for again until the deadline, and
+ * cancelled as soon as it exists, so it is not left running.
+ */
+async function requestCancel(ctx: Context, jobName: string, signal: AbortSignal, deadline: number): Promise<void> {
+  let pause = 100;
+  for (;;) {
+    try {
+      await ctx.client.send({ method: 'POST', path: `/jobs/${encodeURIComponent(jobName)}/cancel`, apiVersion: NEWER_API_VERSION, abortSignal: signal });
+      return;
+    } catch (err) {
+      if (!isNotFound(err) || Date.now() + pause >= deadline) throw err;
+      try {
+        await delay(pause, signal);
+      } catch {
+        throw err;
+      }
+      pause = Math.min(pause * 2, 500);
+    }
+  }
 }

@@ -47,16 +47,19 @@ export interface RawRequest {
  */
 export class ArmClient {
   readonly sdk: AzureMachineLearningWorkspaces;
+  /** The credential given, trying a transient failure again (retryingCredential). */
+  readonly credential: TokenCredential;
   private readonly workspacePath: string;
 
   constructor(
-    readonly credential: TokenCredential,
+    credential: TokenCredential,
     readonly target: Target,
     options: ArmClientOptions = {},
   ) {
     const retry = { maxRetries: 6, retryDelayInMs: 1000, maxRetryDelayInMs: 60_000, ...options.retry };
     const endpoint = target.armEndpoint.replace(/\/+$/, '');
-    this.sdk = new AzureMachineLearningWorkspaces(credential, target.subscriptionId, {
+    this.credential = retryingCredential(credential, retry);
+    this.sdk = new AzureMachineLearningWorkspaces(this.credential, target.subscriptionId, {
       endpoint,
       credentialScopes: armScope(target),
       retryOptions: retry,
@@ -130,6 +133,44 @@ function throttledWithoutRetryAfterPolicy(retry: Required<RetryOptions>): Pipeli
       }
     },
   };
+}
+
+/** Attempts of a token request whose failure looks transient. */
+const TOKEN_ATTEMPTS = 3;
+
+/**
+ * A credential whose token requests are tried again, with back-off, when the failure looks
+ * transient. MSAL does not retry a 429 that names no Retry-After when it reads the authority's
+ * metadata (it reports `endpoints_resolution_error`), nor does AzurePipelinesCredential when the
+ * pipeline's OIDC endpoint throttles — and with workload identity federation every new client asks
+ * that endpoint again — so one throttled reply would fail a submission, or a watch hours long.
+ * A failure that says what is wrong (an AADSTS code: a bad secret, an unknown tenant) is not tried again.
+ */
+export function retryingCredential(credential: TokenCredential, retry: { retryDelayInMs: number; maxRetryDelayInMs: number }): TokenCredential {
+  return {
+    getToken: async (scopes, options) => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await credential.getToken(scopes, options);
+        } catch (err) {
+          if (attempt + 1 >= TOKEN_ATTEMPTS || options?.abortSignal?.aborted || !isTransientTokenError(err)) throw err;
+          await delay(backoff(attempt, retry), options?.abortSignal);
+        }
+      }
+    },
+  };
+}
+
+/** Whether a failed token request may succeed when tried again: throttled, a 5xx, a dropped connection. */
+export function isTransientTokenError(err: unknown): boolean {
+  const status = (err as { statusCode?: unknown })?.statusCode;
+  if (typeof status === 'number') return status === 429 || status === 408 || status >= 500;
+  const text = `${(err as { code?: unknown })?.code ?? ''} ${(err as Error)?.message ?? ''}`;
+  // Entra ID's own transient answers (AADSTS90033, temporarily_unavailable, server_error) and a
+  // failed read of the authority's metadata; any other AADSTS code says what is wrong.
+  if (/AADSTS90033|temporarily_unavailable|server_error|endpoints_resolution_error/.test(text)) return true;
+  if (/AADSTS\d+/.test(text)) return false;
+  return /network_error|ECONNRESET|ETIMEDOUT|ESOCKETTIMEDOUT|socket hang up|throttl|too ?many ?requests|temporarily unavailable|\b(429|50[0234])\b/i.test(text);
 }
 
 /** Exponential back-off with ±20 % jitter: base · 2^attempt, capped. */

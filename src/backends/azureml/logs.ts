@@ -1,5 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import { createDefaultHttpClient, createHttpHeaders, createPipelineFromOptions, createPipelineRequest, type HttpClient, type Pipeline } from '@azure/core-rest-pipeline';
+import type { Workspace } from '@azure/arm-machinelearning';
 import type { Context } from './context';
 import { explain, isNotFound, redactSecrets } from './errors';
 import { workspaceId } from './target';
@@ -23,6 +24,9 @@ export interface LogCallbacks {
   onLogFileStart?(file: string): void;
   onLogFileEnd?(file: string): void;
 }
+
+/** Run history's base URL per context (see LogStreamer.historyBase). */
+const historyBases = new WeakMap<Context, string>();
 
 /** How many trailing lines of the job's logs are kept for a failure report. */
 export const LAST_LINES = 30;
@@ -56,19 +60,35 @@ export class LogStreamer {
     return (this.userLines.length ? this.userLines : this.systemLines).slice();
   }
 
+  /**
+   * The run-history service's base URL, read once per context. Both reads take the caller's abort
+   * signal — a watch must stop at once when asked, even while a read is being retried — and only
+   * a success is kept, so an aborted read leaves the next caller to read again.
+   */
   private async historyBase(abortSignal?: AbortSignal): Promise<string> {
-    return this.ctx.once('history-base', async () => {
-      const ws = await this.ctx.workspace();
-      const discovery = ws.discoveryUrl;
-      if (!discovery) throw explain(Object.assign(new Error('the workspace names no discovery URL'), { code: 'NoDiscoveryUrl' }), `finding the run history of workspace "${this.ctx.target.workspace}"`, this.ctx.target);
-      try {
-        const doc = await this.ctx.client.send<{ history?: string }>({ method: 'GET', path: discovery, apiVersion: '', ...(abortSignal ? { abortSignal } : {}) });
-        if (!doc?.history) throw new Error('the discovery document names no history service');
-        return doc.history.replace(/\/+$/, '');
-      } catch (err) {
-        throw explain(err, `reading the discovery document of workspace "${this.ctx.target.workspace}"`, this.ctx.target);
-      }
-    });
+    const known = historyBases.get(this.ctx);
+    if (known) return known;
+    const base = await this.readHistoryBase(abortSignal);
+    historyBases.set(this.ctx, base);
+    return base;
+  }
+
+  private async readHistoryBase(abortSignal?: AbortSignal): Promise<string> {
+    let ws: Workspace;
+    try {
+      ws = await this.ctx.client.sdk.workspaces.get(this.ctx.target.resourceGroup, this.ctx.target.workspace, abortSignal ? { abortSignal } : {});
+    } catch (err) {
+      throw explain(err, `reading workspace "${this.ctx.target.workspace}"`, this.ctx.target);
+    }
+    const discovery = ws.discoveryUrl;
+    if (!discovery) throw explain(Object.assign(new Error('the workspace names no discovery URL'), { code: 'NoDiscoveryUrl' }), `finding the run history of workspace "${this.ctx.target.workspace}"`, this.ctx.target);
+    try {
+      const doc = await this.ctx.client.send<{ history?: string }>({ method: 'GET', path: discovery, apiVersion: '', ...(abortSignal ? { abortSignal } : {}) });
+      if (!doc?.history) throw new Error('the discovery document names no history service');
+      return doc.history.replace(/\/+$/, '');
+    } catch (err) {
+      throw explain(err, `reading the discovery document of workspace "${this.ctx.target.workspace}"`, this.ctx.target);
+    }
   }
 
   /** The run's details (status, error, logFiles); undefined before run history knows the run. */

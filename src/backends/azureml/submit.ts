@@ -72,6 +72,13 @@ export interface SubmitOptions {
 
 const ACTIVE = new Set(['NotStarted', 'Starting', 'Provisioning', 'Preparing', 'Queued', 'Running', 'Finalizing', 'NotResponding', 'Paused', 'Unknown']);
 const MAX_ATTEMPTS = 50;
+/**
+ * How long a job PUT already on its way may still take once the submission is cancelled. Cutting
+ * it at once would leave a job the service creates anyway, unknown to the caller and so never
+ * cancelled; waiting for the answer names the job, which the caller then cancels. Short enough
+ * that the cancellation that follows fits in the 7.5 s an agent gives a task after SIGINT.
+ */
+export const PUT_GRACE_MS = 2000;
 
 interface Placed {
   step: Step;
@@ -100,8 +107,9 @@ export async function submitPlan(plan: Plan, target: Target, options: SubmitOpti
   // Sign in first: one clear error when the credential does not work, before anything else.
   let tenantId = target.tenantId;
   try {
-    // enableCae as the SDK's bearer-token policy asks, so both share one cached token.
-    const token = await options.credential.getToken(armScope(target), { abortSignal: options.abortSignal, enableCae: true });
+    // enableCae as the SDK's bearer-token policy asks, so both share one cached token. The
+    // client's credential tries a transient failure again (see retryingCredential).
+    const token = await client.credential.getToken(armScope(target), { abortSignal: options.abortSignal, enableCae: true });
     if (!token) throw new Error('the credential returned no token');
     tenantId ??= tenantOfToken(token.token);
   } catch (err) {
@@ -185,7 +193,18 @@ async function submitStep(ctx: Context, plan: Plan, step: Step, upstream: Placed
     });
     submission.warnings.push(...warnings);
     for (const w of warnings) ctx.progress(`warning: ${w}`, step.name);
-    const created = await putJob(ctx, step, lookup.name, apiVersion, body);
+    // Nothing sent yet: a cancellation up to here leaves no job behind.
+    options.abortSignal?.throwIfAborted();
+    let created: Awaited<ReturnType<typeof putJob>>;
+    try {
+      created = await putJob(ctx, step, lookup.name, apiVersion, body);
+    } catch (err) {
+      const e = explain(err, `submitting job ${lookup.name} (${step.name})`, ctx.target);
+      if (!options.abortSignal?.aborted || e.code !== 'Cancelled') throw e;
+      // Cancelled, and the PUT did not answer within its grace: the service may still create the
+      // job. Name it, so the caller requests its cancellation all the same.
+      return done({ outcome: 'failed', jobName: lookup.name, studioUrl: url(lookup.name), status: 'Unknown', reason: `cancelled while its job ${lookup.name} was being submitted (the job may exist): ${e.message}`, error: e });
+    }
     const action: SubmitAction = created.conflict ? 'attached' : lookup.previous ? 'resubmitted' : 'submitted';
     if (!created.conflict) ctx.stats.jobsSubmitted++;
     const status = String((created.job.properties as Json | undefined)?.status ?? 'NotStarted');
@@ -251,9 +270,9 @@ async function findJob(ctx: Context, step: Step, buildId: string | undefined, re
   throw new AzureMLError(`choosing a job name for ${step.name}`, `${MAX_ATTEMPTS} attempts of this step in this build already ended without success`, { code: 'TooManyAttempts', hint: 'fix what makes the job fail before running the stage again' });
 }
 
-async function getJob(ctx: Context, step: Step, name: string): Promise<Json | undefined> {
+async function getJob(ctx: Context, step: Step, name: string, abortSignal = ctx.abortSignal): Promise<Json | undefined> {
   try {
-    return await ctx.client.send<Json>({ method: 'GET', path: `/jobs/${encodeURIComponent(name)}`, apiVersion: step.type === 'spark' ? NEWER_API_VERSION : SDK_API_VERSION, abortSignal: ctx.abortSignal });
+    return await ctx.client.send<Json>({ method: 'GET', path: `/jobs/${encodeURIComponent(name)}`, apiVersion: step.type === 'spark' ? NEWER_API_VERSION : SDK_API_VERSION, ...(abortSignal ? { abortSignal } : {}) });
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw explain(err, `reading job ${name}`, ctx.target);
@@ -268,14 +287,37 @@ async function getJob(ctx: Context, step: Step, name: string): Promise<Json | un
  * job inputs (Azure/azure-sdk-for-js#29328), which the service rejects.
  */
 async function putJob(ctx: Context, step: Step, name: string, apiVersion: string, body: { properties: Json }): Promise<{ job: Json; conflict: boolean }> {
+  // Once sent, the PUT is not cut short by a cancellation at once (see PUT_GRACE_MS).
+  const grace = afterGrace(ctx.abortSignal, PUT_GRACE_MS);
   try {
-    const job = await ctx.client.send<Json>({ method: 'PUT', path: `/jobs/${encodeURIComponent(name)}`, apiVersion, body, abortSignal: ctx.abortSignal });
+    const job = await ctx.client.send<Json>({ method: 'PUT', path: `/jobs/${encodeURIComponent(name)}`, apiVersion, body, ...(grace.signal ? { abortSignal: grace.signal } : {}) });
     return { job, conflict: false };
   } catch (err) {
     if (isConflict(err) || (statusOf(err) === 400 && /exist/i.test(String((err as Error).message)))) {
-      const job = await getJob(ctx, step, name);
+      const job = await getJob(ctx, step, name, grace.signal);
       if (job) return { job, conflict: true };
     }
     throw explain(err, `submitting job ${name} (${step.name})`, ctx.target);
+  } finally {
+    grace.dispose();
   }
+}
+
+/** A signal that aborts `graceMs` after `outer` does (undefined without `outer`). */
+function afterGrace(outer: AbortSignal | undefined, graceMs: number): { signal?: AbortSignal; dispose(): void } {
+  if (!outer) return { dispose: () => undefined };
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const start = () => {
+    timer = setTimeout(() => controller.abort(outer.reason), graceMs);
+  };
+  if (outer.aborted) start();
+  else outer.addEventListener('abort', start, { once: true });
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      outer.removeEventListener('abort', start);
+      if (timer) clearTimeout(timer);
+    },
+  };
 }
