@@ -421,3 +421,20 @@ test('mlsteps run --download-outputs: the outputs of each completed step in <dir
   assert.equal(local.status, 2);
   assert.match(local.stderr, /--download-outputs is for --backend azureml/);
 });
+
+test('mlsteps run --no-wait: Ctrl-C while the job PUT is in flight cancels the job it created, exit 130', { timeout: 60_000 }, async () => {
+  const fault = em.faults.add({ method: 'PUT', url: /\/jobs\/mlsteps-nowaitint-/, kind: 'latency', latencyMs: 4000, times: 1 });
+  try {
+    const { child, done } = cli(project('cli-nowait-int', { nowaitint: command('nowaitint') }), ['--no-wait']);
+    await until('the job PUT in flight', () => fault.hits > 0, 30_000);
+    child.kill('SIGINT');
+    const run = await done;
+    assert.equal(run.code, 130, `${run.out}\n${run.err}`);
+    assert.match(run.err, /cancelled while submitting/, `${run.out}\n${run.err}`);
+    const job = [...em.state.jobs.values()].find((j) => j.name.startsWith('mlsteps-nowaitint-'));
+    assert.ok(job, `the held PUT created the job\n${run.out}\n${run.err}`);
+    assert.ok(job.cancelRequests > 0, `job ${job.name} is ${job.status} with no cancel request`);
+  } finally {
+    em.faults.clear();
+  }
+});

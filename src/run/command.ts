@@ -193,10 +193,24 @@ async function runOnAzureML(plan: Plan, options: RunCommandOptions, io: RunIO, a
     }
     for (const w of s.warnings) io.out(yellow(`  warning: ${w}`) + '\n');
   }
+  if (abortSignal.aborted) {
+    // Ctrl-C while submitting: what this run started (or attached to) is stopped too, as in a pipeline.
+    const { ArmClient, Context, cancelJob, TERMINAL } = require('../backends/azureml') as typeof import('../backends/azureml');
+    const ctx = new Context(new ArmClient(credential, target), {});
+    // A step whose PUT was cut short names its job too: the service may still create it.
+    const active = result.steps.filter((s) => s.jobName && !TERMINAL.has(s.status ?? ''));
+    await Promise.all(
+      active.map(async (s) => {
+        const reached = await cancelJob(ctx, s.jobName!, { waitMs: options.cancelWaitMs ?? 3000 }).then((r) => r.status, () => s.status ?? 'Unknown');
+        io.out(`${yellow(`■ ${s.step}`)} ${s.jobName}: ${reached}\n`);
+      }),
+    );
+    io.err('mlsteps run: cancelled while submitting; the jobs it submitted were cancelled\n');
+    return RUN_EXIT.cancelled;
+  }
   const count = (o: string) => result.steps.filter((s) => s.outcome === o).length;
   const [ok, skipped, failed] = [count('ok'), count('skipped'), count('failed')];
   io.out(`\n${bold(`${ok} of ${result.steps.length} step${result.steps.length === 1 ? '' : 's'} submitted`)}${skipped ? `, ${skipped} skipped` : ''}${failed ? `, ${red(`${failed} failed`)}` : ''}; the jobs run on in Azure ML\n`);
-  if (abortSignal.aborted) return RUN_EXIT.cancelled;
   return failed > 0 ? RUN_EXIT.failed : RUN_EXIT.ok;
 }
 
