@@ -61,6 +61,6 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
  * lines in a build log (a `##vso[` command, a fake `file:line: error`) or repaint a terminal, so
  * control characters are written as escapes (found by the fuzzer, e.g. `needs: "x\0y"`).
  */
-function oneLine(text: string): string {
+export function oneLine(text: string): string {
   return text.replace(CONTROL, (c) => ({ '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -7,6 +7,8 @@ export const MAX_FILE_BYTES = 2 * 1024 * 1024;
 export const MAX_DEPTH = 64;
 /** Alias expansions allowed when converting to plain data (the "billion laughs" guard). */
 export const MAX_ALIAS_COUNT = 200;
+/** Duplicate keys and YAML warnings told per file: a hostile file can hold 400,000 of them. */
+export const MAX_PROBLEMS_PER_FILE = 100;
 
 export interface Position {
   line: number;
@@ -57,7 +59,9 @@ export function decodeText(bytes: Uint8Array): string | undefined {
   }
 }
 
-const PARSE_OPTIONS = { uniqueKeys: true, prettyErrors: false, strict: true, version: '1.2' } as const;
+// Duplicate keys are found by findDuplicateKeys, not by the parser: its check compares each key
+// with every earlier key of the mapping, so a mapping of 30,000 keys took minutes (quadratic).
+const PARSE_OPTIONS = { uniqueKeys: false, prettyErrors: false, strict: true, version: '1.2' } as const;
 
 export function parseYaml(path: string, bytes: Uint8Array): YamlFile {
   const file: YamlFile = { path, text: '', data: undefined, locations: new Map(), problems: [] };
@@ -95,20 +99,16 @@ export function parseYaml(path: string, bytes: Uint8Array): YamlFile {
     const p = lineCounter.linePos(offset);
     return { line: p.line, column: p.col };
   };
+  for (const problem of findDuplicateKeys(doc.contents, posAt)) if (file.problems.length < MAX_PROBLEMS_PER_FILE) file.problems.push(problem);
   let syntaxErrors = 0;
   for (const err of doc.errors) {
     // After the first syntax error the parser's further complaints are mostly its consequences.
-    if (err.code !== 'DUPLICATE_KEY' && syntaxErrors++ > 0) continue;
+    if (syntaxErrors++ > 0) continue;
     let message = err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-    let code: DiagnosticCode = err.code === 'DUPLICATE_KEY' ? 'MLS002' : 'MLS001';
+    let code: DiagnosticCode = 'MLS001';
     let hint = SYNTAX_HINTS[err.code];
     let at = posAt(err.pos[0]);
-    if (code === 'MLS002') {
-      const key = text.slice(err.pos[0]).split('\n')[0].replace(/^(["'])(.*?)\1\s*:.*$|^([^:]*?)\s*:.*$/, '$2$3').trim();
-      const first = firstOccurrence(text, key, at);
-      message = `duplicate key "${key}"${first ? ` (first on line ${first})` : ''}`;
-      hint = 'a key may appear once in a mapping, and YAML would keep only one of the values; remove or merge the other';
-    } else if (/end with a [\]}]/.test(message)) {
+    if (/end with a [\]}]/.test(message)) {
       // The parser notices at the end of the file; the user needs the bracket that was never closed.
       const opener = unclosedBracket(text);
       if (opener !== undefined) {
@@ -127,6 +127,7 @@ export function parseYaml(path: string, bytes: Uint8Array): YamlFile {
   // Warnings are YAML the parser accepted but read differently from what was meant (an unknown
   // `!tag` silently drops the tag, a mapping used as a key is stringified): treat them as errors.
   for (const warning of doc.warnings) {
+    if (file.problems.length >= MAX_PROBLEMS_PER_FILE) break;
     file.problems.push({ code: 'MLS001', message: warning.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''), hint: SYNTAX_HINTS[warning.code], at: posAt(warning.pos[0]) });
   }
   if (file.problems.length > 0) return file;
@@ -180,18 +181,40 @@ const SYNTAX_HINTS: Record<string, string> = {
   UNEXPECTED_TOKEN: 'check the punctuation near this position; values with ":", "#", "{" or "[" need quotes',
 };
 
-/** The line where a key first appears at the same indentation, above a duplicate. */
-function firstOccurrence(text: string, key: string, duplicate: Position): number | undefined {
-  const lines = text.split('\n');
-  const indent = duplicate.column - 1;
-  for (let i = duplicate.line - 2; i >= 0; i--) {
-    const line = lines[i];
-    const lead = line.length - line.trimStart().length;
-    if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
-    if (lead < indent) return undefined;
-    if (lead === indent && new RegExp(`^\\s*["']?${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}["']?\\s*:`).test(line)) return i + 1;
+/**
+ * Keys that appear twice in one mapping, each told with the line of its first appearance: one
+ * pass with a set per mapping, iterative (a hostile document may nest deeply before it is refused).
+ */
+function findDuplicateKeys(root: unknown, posAt: (offset: number) => Position): ProblemAt[] {
+  const problems: ProblemAt[] = [];
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      const first = new Map<string, Node>();
+      for (const pair of node.items) {
+        const key = pair.key;
+        if (isScalar(key) && key.range) {
+          // As the parser compared them: by value, so `1` and "1" are different keys.
+          const id = `${typeof key.value}:${String(key.value)}`;
+          const earlier = first.get(id);
+          if (!earlier) first.set(id, key);
+          else {
+            problems.push({
+              code: 'MLS002',
+              message: `duplicate key "${String(key.value)}" (first on line ${posAt(earlier.range![0]).line})`,
+              hint: 'a key may appear once in a mapping, and YAML would keep only one of the values; remove or merge the other',
+              at: posAt(key.range[0]),
+            });
+          }
+        }
+        if (pair.value) stack.push(pair.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) stack.push(item);
+    }
   }
-  return undefined;
+  return problems;
 }
 
 /** Offset of the first "[" or "{" that is never closed, ignoring quoted text and comments. */

@@ -1,21 +1,22 @@
 /** Edit distance with transpositions counted as one edit (optimal string alignment). */
 export function editDistance(a: string, b: string): number {
-  const rows = a.length + 1;
+  // Three rolling rows instead of a full matrix: thousands of unknown keys each compared with
+  // every known one made the matrices' garbage collection the bulk of a validation.
   const cols = b.length + 1;
-  const d: number[][] = Array.from({ length: rows }, (_, i) => {
-    const row = new Array<number>(cols).fill(0);
-    row[0] = i;
-    return row;
-  });
-  for (let j = 0; j < cols; j++) d[0][j] = j;
-  for (let i = 1; i < rows; i++) {
+  let before = new Array<number>(cols).fill(0);
+  let previous = Array.from({ length: cols }, (_, j) => j);
+  let current = new Array<number>(cols).fill(0);
+  for (let i = 1; i <= a.length; i++) {
+    current[0] = i;
     for (let j = 1; j < cols; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      let d = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, before[j - 2] + 1);
+      current[j] = d;
     }
+    [before, previous, current] = [previous, current, before];
   }
-  return d[a.length][b.length];
+  return previous[cols - 1];
 }
 
 /**
@@ -32,6 +33,8 @@ export function closest(input: string, candidates: Iterable<string>): string | u
   let bestScore = Infinity;
   for (const candidate of candidates) {
     if (candidate.length > MAX_SUGGESTED_LENGTH) continue;
+    // The distance is at least the difference in length: a candidate that far off cannot be accepted.
+    if (Math.abs(candidate.length - input.length) > Math.max(1, Math.floor(Math.max(input.length, candidate.length) / 3))) continue;
     const c = candidate.toLowerCase();
     const score = c === lower ? 0 : editDistance(lower, c);
     if (score < bestScore) {

@@ -130,6 +130,25 @@ export const longText = fc
   .tuple(fc.constantFrom('', '${{', '${{inputs.', 'needs.', 'python ', 'bash -c "', "sh -c '", 'cd ', 'a', 'azureml:'), fc.constantFrom(' ', 'a', '${{', '{', '}}', '"', 'sh -c "', '../', '\\', ':', '- ', 'x.py ', 'a.', '${{ '), fc.integer({ min: 1_000, max: 60_000 }))
   .map(([prefix, unit, length]) => prefix + unit.repeat(Math.ceil(length / unit.length)));
 
+/**
+ * A mapping of thousands of keys, unique or repeated: what makes a per-key linear scan quadratic.
+ * Up to 20,000 keys (~200 kB): enough for a quadratic pass to blow the 1 s deadline many times over
+ * (the parser's duplicate-key check took 3 s at 20,000 keys), while linear validation of the
+ * same document stays around half a second on a loaded 2-core machine.
+ */
+export const wideMapping = fc.tuple(fc.integer({ min: 2_000, max: 20_000 }), fc.constantFrom('unique', 'repeated', 'every other')).map(([keys, kind]) => {
+  const value: Record<string, unknown> = {};
+  for (let i = 0; i < keys; i++) value[kind === 'unique' ? `k${i}` : kind === 'repeated' ? 'k' : `k${i % 2}${'_'.repeat(i % 7)}`] = i;
+  return { keys, kind, value };
+});
+
+/** The same as text, where repeated keys survive (a JavaScript object cannot hold them). */
+export const wideMappingText = fc.tuple(fc.integer({ min: 2_000, max: 20_000 }), fc.constantFrom('unique', 'repeated', 'tab-indented', 'flow')).map(([keys, kind]) => {
+  const key = (i: number) => (kind === 'unique' ? `k${i}` : 'k');
+  if (kind === 'flow') return `inputs: {${Array.from({ length: keys }, (_, i) => `k${i % 100}: ${i}`).join(', ')}}\n`;
+  return 'inputs:\n' + Array.from({ length: keys }, (_, i) => `${kind === 'tab-indented' ? '\t' : '  '}${key(i)}: ${i}`).join('\n') + '\n';
+});
+
 const hostilePath = fc.constantFrom(...HOSTILE_PATHS);
 const pathValue = (...valid: string[]) => fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...valid) }, { weight: 2, arbitrary: hostilePath });
 const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 3 });
@@ -162,7 +181,7 @@ const structuralMutation: fc.Arbitrary<StructuralMutation> = fc.record({
   pick: fc.nat(),
   op: fc.constantFrom('set', 'set', 'set', 'delete', 'addKey', 'wrapInList', 'nest'),
   key: fc.constantFrom(...STRUCTURE_KEYS),
-  value: fc.oneof({ weight: 3, arbitrary: hostilePath }, { weight: 1, arbitrary: fc.constantFrom(...HOSTILE_GLOBS) }, { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 3 }) }, { weight: 1, arbitrary: fc.constantFrom(...NAMES) }, { weight: 1, arbitrary: longText }),
+  value: fc.oneof({ weight: 3, arbitrary: hostilePath }, { weight: 1, arbitrary: fc.constantFrom(...HOSTILE_GLOBS) }, { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 3 }) }, { weight: 1, arbitrary: fc.constantFrom(...NAMES) }, { weight: 1, arbitrary: longText }, { weight: 1, arbitrary: wideMapping.map((w) => w.value) }),
 });
 
 /** Any damage to one file's content. */
@@ -419,6 +438,7 @@ const randomDocument = fc.oneof(
   fc.string({ maxLength: 300 }),
   fc.array(fc.constantFrom(...[...new Set(['\n', ...textFragments()])]), { maxLength: 60 }).map((parts) => parts.join('')),
   fc.uint8Array({ maxLength: 300 }),
+  wideMappingText,
 );
 
 function textFragments(): string[] {

@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
+import { oneLine } from '../../src/config/diagnostics';
 import { DIAGNOSTIC_CODES } from '../../src/model/codes';
 import type { FuzzAction, WorkerReply, WorkerRequest } from './worker';
 
@@ -219,7 +220,9 @@ export function problemsOf(testCase: FuzzCase, outcome: CaseOutcome): string[] {
   if (testCase.expectNotOk && !reply.diagnostics.some((d) => d.severity === 'error')) problems.push(`expected an error; got ${JSON.stringify(reply.diagnostics.map((d) => `${d.file}:${d.line} ${d.code} ${d.message}`))}`);
   if (testCase.expectNoDiagnostics && reply.diagnostics.length > 0) problems.push(`expected no diagnostics; got ${JSON.stringify(reply.diagnostics.map((d) => `${d.file}:${d.line} ${d.code} ${d.message}`))}`);
   for (const want of testCase.expectFindings ?? []) {
-    const found = reply.diagnostics.some((d) => d.code === want.code && (want.file === undefined || d.file === want.file) && (want.mentions === undefined || d.message.includes(want.mentions.split(OUTSIDE).join(''))));
+    // Messages show control characters as escapes; the value is looked for as it is shown.
+    const shownValue = want.mentions === undefined ? undefined : oneLine(want.mentions.split(OUTSIDE).join(''));
+    const found = reply.diagnostics.some((d) => d.code === want.code && (want.file === undefined || d.file === want.file) && (shownValue === undefined || d.message.includes(shownValue)));
     if (!found) problems.push(`expected ${want.code}${want.file ? ` in ${want.file}` : ''}${want.mentions !== undefined ? ` naming ${JSON.stringify(want.mentions)}` : ''}; got ${JSON.stringify(reply.diagnostics.map((d) => `${d.file}:${d.line} ${d.code} ${d.message}`))}`);
   }
   for (const code of testCase.expectCodes ?? []) {

@@ -320,10 +320,27 @@ function longExtendsChainCases(): FuzzCase[] {
 function controlCharacterCases(): FuzzCase[] {
   const rc = (doc: Doc, label: string, code: string, mentions: string): FuzzCase => ({ label, tree: { ...NAMED_PROJECT, 'ml/runconfigs/train.yml': stringify(doc) }, action: { kind: 'validate', paths: ['ml'] }, expectFindings: [{ code, file: 'ml/runconfigs/train.yml', mentions }], expectNotOk: true });
   return [
-    rc({ ...TRAIN, needs: ['x\n##vso[task.setvariable variable=secret]leaked'] }, 'a newline and ##vso[ in needs', 'MLS110', 'x\\n##vso[task.setvariable'),
-    rc({ ...TRAIN, compute: '\u001b[2J\u001b[31mcpu' }, 'an escape sequence in compute', 'MLS104', '\\u001b[2J'),
-    rc({ ...TRAIN, environment: { conda_file: 'env\r\nconda.yml', image: 'x' } }, 'CR LF in a conda file path', 'MLS130', 'env\\r\\nconda.yml'),
-    rc({ ...TRAIN, extends: 'base\u2028next' }, 'a line separator in extends', 'MLS111', 'base\\u2028next'),
+    rc({ ...TRAIN, needs: ['x\n##vso[task.setvariable variable=secret]leaked'] }, 'a newline and ##vso[ in needs', 'MLS110', 'x\n##vso[task.setvariable'),
+    rc({ ...TRAIN, compute: '\u001b[2J\u001b[31mcpu' }, 'an escape sequence in compute', 'MLS104', '\u001b[2J'),
+    rc({ ...TRAIN, environment: { conda_file: 'env\r\nconda.yml', image: 'x' } }, 'CR LF in a conda file path', 'MLS130', 'env\r\nconda.yml'),
+    rc({ ...TRAIN, extends: 'base\u2028next' }, 'a line separator in extends', 'MLS111', 'base\u2028next'),
+  ];
+}
+
+/**
+ * Wide mappings (found by the fuzzer once it generated them, seed 20261126 case 38): the parser's
+ * duplicate-key check compared each key with every earlier one (3 s for 20,000 keys, minutes for
+ * more), and each duplicate then searched the text above it for the first one (quadratic again).
+ */
+function wideMappingCases(): FuzzCase[] {
+  const withTags = (lines: (i: number) => string, count: number) => `${stringify(TRAIN)}tags:\n${Array.from({ length: count }, (_, i) => lines(i)).join('\n')}\n`;
+  const rc = (label: string, text: string, extra: Partial<FuzzCase> = {}): FuzzCase => ({ label, tree: { ...NAMED_PROJECT, 'ml/runconfigs/train.yml': text }, action: { kind: 'validate', paths: ['ml'] }, ...extra });
+  const firstTagLine = stringify(TRAIN).split('\n').length + 1;
+  return [
+    rc('20,000 different keys in one mapping', withTags((i) => `  k${i}: ${i}`, 20_000), { expectNoDiagnostics: true }),
+    rc('20,000 times the same key', withTags((i) => `  k: ${i}`, 20_000), { expectFindings: [{ code: 'MLS002', file: 'ml/runconfigs/train.yml', mentions: `duplicate key "k" (first on line ${firstTagLine})` }], expectNotOk: true }),
+    rc('20,000 keys indented with tabs', withTags((i) => `\tk${i}: ${i}`, 20_000), { expectNotOk: true }),
+    rc('20,000 keys in a flow mapping, 100 different', `${stringify(TRAIN)}tags: {${Array.from({ length: 20_000 }, (_, i) => `k${i % 100}: ${i}`).join(', ')}}\n`, { expectFindings: [{ code: 'MLS002', file: 'ml/runconfigs/train.yml' }], expectNotOk: true }),
   ];
 }
 
@@ -340,5 +357,6 @@ export function namedCases(): Record<string, FuzzCase[]> {
     "names of Object.prototype's members (constructor, toString, __proto__)": prototypeNameCases(),
     'long extends chains': longExtendsChainCases(),
     'control characters in quoted values': controlCharacterCases(),
+    'mappings of 20,000 keys, different or repeated': wideMappingCases(),
   };
 }
