@@ -132,18 +132,19 @@ export const longText = fc
 
 /**
  * A mapping of thousands of keys, unique or repeated: what makes a per-key linear scan quadratic.
- * Up to 20,000 keys (~200 kB): enough for a quadratic pass to blow the 1 s deadline many times over
- * (the parser's duplicate-key check took 3 s at 20,000 keys), while linear validation of the
- * same document stays around half a second on a loaded 2-core machine.
+ * Up to 12,000 keys (~120 kB): a quadratic pass blows the 1 s deadline there (the parser's
+ * duplicate-key check alone took 1.2 s at 12,000 keys, the search for each duplicate's first
+ * line 8 s), while linear validation of the same document stays near 0.3 s, far enough under the
+ * deadline on a loaded 2-core machine not to make the suite flaky.
  */
-export const wideMapping = fc.tuple(fc.integer({ min: 2_000, max: 20_000 }), fc.constantFrom('unique', 'repeated', 'every other')).map(([keys, kind]) => {
+export const wideMapping = fc.tuple(fc.integer({ min: 2_000, max: 12_000 }), fc.constantFrom('unique', 'repeated', 'every other')).map(([keys, kind]) => {
   const value: Record<string, unknown> = {};
   for (let i = 0; i < keys; i++) value[kind === 'unique' ? `k${i}` : kind === 'repeated' ? 'k' : `k${i % 2}${'_'.repeat(i % 7)}`] = i;
   return { keys, kind, value };
 });
 
 /** The same as text, where repeated keys survive (a JavaScript object cannot hold them). */
-export const wideMappingText = fc.tuple(fc.integer({ min: 2_000, max: 20_000 }), fc.constantFrom('unique', 'repeated', 'tab-indented', 'flow')).map(([keys, kind]) => {
+export const wideMappingText = fc.tuple(fc.integer({ min: 2_000, max: 12_000 }), fc.constantFrom('unique', 'repeated', 'tab-indented', 'flow')).map(([keys, kind]) => {
   const key = (i: number) => (kind === 'unique' ? `k${i}` : 'k');
   if (kind === 'flow') return `inputs: {${Array.from({ length: keys }, (_, i) => `k${i % 100}: ${i}`).join(', ')}}\n`;
   return 'inputs:\n' + Array.from({ length: keys }, (_, i) => `${kind === 'tab-indented' ? '\t' : '  '}${key(i)}: ${i}`).join('\n') + '\n';

@@ -85,7 +85,7 @@ export interface StructuralMutation {
 export function mutateStructure(text: string, mutations: readonly StructuralMutation[]): string {
   let data: unknown;
   try {
-    data = parse(text);
+    data = parse(text, { logLevel: 'silent' });
   } catch {
     return text;
   }
