@@ -58,16 +58,11 @@ const OUTSIDE_FILES: Record<string, string> = {
   'src/conf.yml': 'a: 1\n',
 };
 
-let bundled: Promise<string> | undefined;
-
-/** One bundle per process: the worker is the product's code plus the watch, in one file it may read. */
-function bundleWorker(root: string): Promise<string> {
-  bundled ??= (async () => {
-    const outfile = join(root, 'worker.js');
-    await build({ entryPoints: [join(__dirname, 'worker.ts')], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile, logLevel: 'error', sourcemap: 'inline' });
-    return outfile;
-  })();
-  return bundled;
+/** The worker is the product's code plus the watch, bundled into one file it may read (one per sandbox, removed with it). */
+async function bundleWorker(root: string): Promise<string> {
+  const outfile = join(root, 'worker.js');
+  await build({ entryPoints: [join(__dirname, 'worker.ts')], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile, logLevel: 'error', sourcemap: 'inline' });
+  return outfile;
 }
 
 /** A worker process and the repository folder it may read; cases run one at a time. */
