@@ -178,6 +178,11 @@ test('mlsteps plan: JSON shape, text, and exit codes', () => {
   const badProfile = mlsteps(['plan', 'samples/credit-risk', '--profile', 'nightly']);
   assert.equal(badProfile.code, 2);
   assert.match(badProfile.stderr, /no profile "nightly"/);
+  for (const member of ['constructor', 'toString', '__proto__']) {
+    const prototypeMember = mlsteps(['plan', 'samples/credit-risk', '--profile', member]);
+    assert.equal(prototypeMember.code, 2, `--profile ${member}: ${prototypeMember.stdout}`);
+    assert.match(prototypeMember.stderr, new RegExp(`no profile "${member}"`));
+  }
   const badStep = mlsteps(['plan', 'samples/credit-risk', '--step', 'sklearn_ful']);
   assert.equal(badStep.code, 2);
   assert.match(badStep.stderr, /did you mean "sklearn_full"/);

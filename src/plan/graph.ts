@@ -21,8 +21,9 @@ export function select<T extends Node>(nodes: readonly T[], profiles: Record<str
   // A profile and steps together select both: "the pr profile, and sklearn_full too".
   const roots: string[] = [];
   if (options.profile !== undefined) {
-    const profile = profiles[options.profile];
-    if (!profile) {
+    // Own keys only: `--profile constructor` is not a profile.
+    const profile = Object.hasOwn(profiles, options.profile) ? profiles[options.profile] : undefined;
+    if (!Array.isArray(profile)) {
       const names = Object.keys(profiles);
       throw new PlanError(`no profile "${options.profile}" in mlsteps.yml`, didYouMean(options.profile, names, names.length ? undefined : 'the project defines no `profiles:`'));
     }

@@ -58,6 +58,8 @@ export function createPlanner(path: string, options: Omit<PlanOptions, 'profile'
     try {
       // A run configuration file given as the path plans that run configuration (and what it needs).
       const wanted = selection.steps?.length || selection.profile !== undefined || !only ? selection.steps : entries.filter((e) => only.has(e.file.path)).map((e) => e.name);
+      // A file that holds no run configuration to plan selects nothing, not everything.
+      if (wanted !== undefined && wanted.length === 0 && only && !selection.steps?.length && selection.profile === undefined) throw new PlanError('the files given hold no run configuration to plan');
       const selected = select(nodes, project.spec.profiles, { profile: selection.profile, steps: wanted });
       const ordered = orderSteps(nodes.filter((n) => selected.has(n.name)));
       const steps: Step[] = [];
