@@ -4,19 +4,18 @@
 // Plus the gate parser and evaluator, which are pure.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startEmulator, type Emulator } from './emulator';
-import { projectRoot } from './helpers/fixtures';
-import { parseLoggingCommands, taskResult, type LoggingCommand } from './helpers/logging-commands';
-import { emulatorConnectionEnv, type ConnectionScheme } from './helpers/emulator-connection';
+import type { LoggingCommand } from './helpers/logging-commands';
+import type { ConnectionScheme } from './helpers/emulator-connection';
 import { assertNoSecrets } from './helpers/secret-scan';
-import { agentEnv, isolatedTaskBundle, stackTraceLines, type TaskRun } from './helpers/task-runner';
+import { runStepTaskStreamed, stepTaskBox, type StepTaskBox } from './helpers/step-task';
+import { stackTraceLines, type TaskRun } from './helpers/task-runner';
 import { evaluateGate, GateSyntaxError, parseGate } from '../tasks/MLStepsRunV1/gate';
 
-const TASK = 'MLStepsRunV1';
 const STEP = 'data_preparation_subset';
 
 let em: Emulator;
@@ -34,68 +33,16 @@ after(async () => {
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
-type Scheme = ConnectionScheme;
-
-interface Box {
-  sources: string;
-  tempDir: string;
-  env: NodeJS.ProcessEnv;
-}
+type Box = StepTaskBox;
 
 /** A sources directory with the credit-risk sample, an agent temp folder, and the agent's environment. */
-function box(name: string, scheme: Scheme, inputs: Record<string, string>, variables: Record<string, string> = {}): Box {
-  const dir = path.join(root, name);
-  const sources = path.join(dir, 's');
-  const tempDir = path.join(dir, '_temp');
-  mkdirSync(tempDir, { recursive: true });
-  cpSync(path.join(projectRoot, 'samples', 'credit-risk'), path.join(sources, 'ml'), { recursive: true });
-  const id = em.ids.serviceConnectionId;
-  const env = agentEnv({
-    sourcesDir: sources,
-    tempDir,
-    inputs: { azureSubscription: id, project: 'ml', wait: 'true', streamLogs: 'true', timeoutMinutes: '0', createCompute: 'true', ...inputs },
-    variables: {
-      'Build.BuildId': name,
-      'Build.SourceVersion': '0123456789abcdef0123456789abcdef01234567',
-      'Build.Repository.Name': 'contoso/credit',
-      'Build.SourceBranch': 'refs/heads/main',
-      'System.JobAttempt': '1',
-      'System.JobId': `job-${name}`,
-      'System.StageName': 'prep',
-      ...variables,
-    },
-  });
-  Object.assign(env, emulatorConnectionEnv(em, scheme));
-  return { sources, tempDir, env };
-}
+const box = (name: string, scheme: ConnectionScheme, inputs: Record<string, string>, variables: Record<string, string> = {}): Box => stepTaskBox(em, root, name, scheme, inputs, variables);
 
-/** Runs the bundle; `onLine` sees stdout line by line and may signal the process. */
-function run(b: Box, onLine?: (line: string, child: ReturnType<typeof spawn>) => void): Promise<TaskRun> {
-  const bundle = isolatedTaskBundle(TASK);
-  const started = process.hrtime.bigint();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bundle], { env: b.env, cwd: b.sources, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let pending = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => {
-      stdout += s;
-      pending += s;
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const l of lines) onLine?.(l, child);
-    });
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const commands = parseLoggingCommands(stdout);
-      const r = { code, stdout, stderr, commands, result: taskResult(commands), ms: Number(process.hrtime.bigint() - started) / 1e6 };
-      runs.push({ run: r, tempDir: b.tempDir });
-      resolve(r);
-    });
-  });
+/** Runs the bundle; `onLine` sees stdout line by line and may signal the process. Kept for the secret scan. */
+async function run(b: Box, onLine?: (line: string, child: ChildProcess) => void): Promise<TaskRun> {
+  const r = await runStepTaskStreamed(b, onLine ? { onLine } : {});
+  runs.push({ run: r, tempDir: b.tempDir });
+  return r;
 }
 
 const only = (r: TaskRun, command: string): LoggingCommand[] => r.commands.filter((c) => c.command === command);
