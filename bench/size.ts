@@ -13,8 +13,8 @@
 //   (zlib's default level, as the .vsix zip is) plus the zip's per-file headers. The same estimate
 //   of the bundled task folders is printed beside the real .vsix, to show how close it is.
 // - Cold start, bundled vs unbundled, the same process as bench/cold-start.ts: MLStepsValidate@1
-//   validating samples/credit-risk, and MLStepsRun@1 up to its first input check (no service
-//   connection given: it loads, reads its inputs and fails at once, before any request).
+//   validating samples/credit-risk, and MLStepsRun@1 up to its first input check (no step
+//   given: it loads, reads its inputs and fails at once, before any request).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -102,7 +102,7 @@ export async function run(log: Log): Promise<Row[]> {
         }
         const bs = runStats(b);
         const xs = runStats(x);
-        const what = validate ? `validates ${SAMPLE}` : 'to its first input check (no service connection given)';
+        const what = validate ? `validates ${SAMPLE}` : 'to its first input check (no step given)';
         rows.push({
           what: `peer: cold start of ${u.task} unbundled vs the bundle, ${what} (whole process)`,
           measured: `unbundled ${describeRuns(xs.wall, xs.cpu)}; bundle ${describeRuns(bs.wall, bs.cpu)}; ×${(xs.wall.median / bs.wall.median).toFixed(1)}`,
@@ -192,10 +192,10 @@ function checkTaskRun(task: string, entry: string, r: ProcessRun, validate: bool
   const result = taskResult(parseLoggingCommands(r.stdout));
   const ok = validate
     ? r.status === 0 && result?.result === 'Succeeded' && /^mlsteps validate: no problems in [1-9]\d* run configurations/.test(result.message)
-    : result?.result === 'Failed' && /azureSubscription/.test(result.message);
+    : result?.result === 'Failed' && /Set the "step" input/.test(result.message);
   if (!ok) {
     throw new BenchError(
-      `${task} (${entry}) did not ${validate ? `validate ${SAMPLE} cleanly` : 'stop at the missing azureSubscription input'} (exit ${r.status}, result ${result?.result ?? 'none'}: ${result?.message ?? ''}):\n` +
+      `${task} (${entry}) did not ${validate ? `validate ${SAMPLE} cleanly` : 'stop at its first input check (no step given)'} (exit ${r.status}, result ${result?.result ?? 'none'}: ${result?.message ?? ''}):\n` +
         r.stdout.split('\n').filter((l) => !l.startsWith('##vso[task.debug]')).join('\n').slice(0, 2000) + r.stderr.slice(0, 2000),
     );
   }
