@@ -37,6 +37,7 @@ import {
   blobAccountUrl,
   type Json,
 } from '../src/backends/azureml';
+import { credentialFor, renewingCredential } from '../src/backends/azureml/credential';
 import type { Context } from '../src/backends/azureml/context';
 import { fixturesDir, fixtureSkipMessage, projectRoot } from './helpers/fixtures';
 import { redactSecrets } from '../src/backends/azureml/errors';
@@ -310,23 +311,23 @@ test('job settings map to their REST names; what the REST API lacks is a warning
 
 // ─── Credentials ────────────────────────────────────────────────────────────────────────────────
 
-test('each service-connection scheme makes its @azure/identity credential', () => {
+test('each service-connection scheme makes its @azure/identity credential (createCredential wraps it to renew it)', () => {
   const cert = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
   // AzurePipelinesCredential reads the agent's OIDC endpoint when it is made.
   const saved = process.env.SYSTEM_OIDCREQUESTURI;
   process.env.SYSTEM_OIDCREQUESTURI = 'https://dev.azure.com/org/_apis/distributedtask/hubs/build/plans/p/jobs/j/oidctoken';
   try {
-    assert.ok(createCredential({ scheme: 'workloadIdentityFederation', tenantId: 't', clientId: 'c', serviceConnectionId: 's', systemAccessToken: 'x' }) instanceof AzurePipelinesCredential);
+    assert.ok(credentialFor({ scheme: 'workloadIdentityFederation', tenantId: 't', clientId: 'c', serviceConnectionId: 's', systemAccessToken: 'x' }) instanceof AzurePipelinesCredential);
   } finally {
     if (saved === undefined) delete process.env.SYSTEM_OIDCREQUESTURI;
     else process.env.SYSTEM_OIDCREQUESTURI = saved;
   }
-  assert.ok(createCredential({ scheme: 'servicePrincipalSecret', tenantId: 't', clientId: 'c', clientSecret: 's' }) instanceof ClientSecretCredential);
-  assert.ok(createCredential({ scheme: 'servicePrincipalCertificate', tenantId: 't', clientId: 'c', certificate: cert }) instanceof ClientCertificateCredential);
-  assert.ok(createCredential({ scheme: 'servicePrincipalCertificate', tenantId: 't', clientId: 'c', certificatePath: '/x.pem' }) instanceof ClientCertificateCredential);
-  assert.ok(createCredential({ scheme: 'managedIdentity' }) instanceof ManagedIdentityCredential);
-  assert.ok(createCredential({ scheme: 'managedIdentity', clientId: 'c' }) instanceof ManagedIdentityCredential);
-  assert.ok(createCredential({ scheme: 'default' }, { authorityHost: 'https://login.microsoftonline.us' }) instanceof DefaultAzureCredential);
+  assert.ok(credentialFor({ scheme: 'servicePrincipalSecret', tenantId: 't', clientId: 'c', clientSecret: 's' }) instanceof ClientSecretCredential);
+  assert.ok(credentialFor({ scheme: 'servicePrincipalCertificate', tenantId: 't', clientId: 'c', certificate: cert }) instanceof ClientCertificateCredential);
+  assert.ok(credentialFor({ scheme: 'servicePrincipalCertificate', tenantId: 't', clientId: 'c', certificatePath: '/x.pem' }) instanceof ClientCertificateCredential);
+  assert.ok(credentialFor({ scheme: 'managedIdentity' }) instanceof ManagedIdentityCredential);
+  assert.ok(credentialFor({ scheme: 'managedIdentity', clientId: 'c' }) instanceof ManagedIdentityCredential);
+  assert.ok(credentialFor({ scheme: 'default' }, { authorityHost: 'https://login.microsoftonline.us' }) instanceof DefaultAzureCredential);
   assert.throws(() => createCredential({ scheme: 'servicePrincipalCertificate', tenantId: 't', clientId: 'c' }), /certificate is missing/);
   assert.throws(() => createCredential({ scheme: 'servicePrincipalSecret', tenantId: 't', clientId: '', clientSecret: '' }), /missing clientId, clientSecret/);
 });
@@ -433,4 +434,29 @@ test('hints for a workspace that is not there and for an audience Entra ID does 
   assert.match(e.hint ?? '', /check --subscription, --resource-group and --workspace/);
   const audience = Object.assign(new Error('invalid_resource: AADSTS500011: The resource principal named https://management.example was not found in the tenant.'), { name: 'AuthenticationError' });
   assert.match(explain(audience, 'signing in').hint ?? '', /--arm-audience/);
+});
+
+test('a credential is renewed after a transient token failure (MSAL throttles a failed instance), not after a definite one', async () => {
+  const made: number[] = [];
+  const failures = [Object.assign(new Error('AADSTS90033: A transient error has occurred.'), {}), Object.assign(new Error('AADSTS7000215: Invalid client secret provided.'), {})];
+  let calls = 0;
+  const credential = renewingCredential(() => {
+    const id = made.length;
+    made.push(id);
+    return {
+      getToken: async () => {
+        calls++;
+        const failure = failures.shift();
+        if (failure && id === made.length - 1) throw failure;
+        return { token: `t${id}`, expiresOnTimestamp: Date.now() + 60_000 };
+      },
+    };
+  });
+  assert.equal(made.length, 1, 'the first instance is made at once');
+  await assert.rejects(credential.getToken('scope'), /AADSTS90033/);
+  assert.equal(made.length, 2, 'a transient failure: the next request gets a new instance');
+  await assert.rejects(credential.getToken('scope'), /AADSTS7000215/);
+  assert.equal(made.length, 2, 'a definite failure (a bad secret) keeps the instance');
+  assert.equal((await credential.getToken('scope'))?.token, 't1');
+  assert.equal(calls, 3);
 });

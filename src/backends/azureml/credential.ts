@@ -6,6 +6,7 @@ import {
   ManagedIdentityCredential,
   type TokenCredential,
 } from '@azure/identity';
+import { isTransientTokenError } from './client';
 
 /**
  * How mlsteps authenticates: the schemes of an Azure Resource Manager service connection, or the
@@ -48,6 +49,32 @@ export function isKnownAuthority(authorityHost: string | undefined): boolean {
 
 /** The credential for a scheme, with the authority (sovereign clouds, Azure Stack) applied. */
 export function createCredential(auth: AuthConfig, options: CredentialOptions = {}): TokenCredential {
+  return renewingCredential(() => credentialFor(auth, options));
+}
+
+/**
+ * A credential that, after a transient failure (throttled, a 5xx, a dropped connection), answers
+ * the next request with a new instance: MSAL remembers a throttled reply per client application
+ * and refuses to ask Entra ID again for up to a minute, so retrying the same instance cannot
+ * succeed. The first instance is made at once, so a missing field fails here, not at first use.
+ */
+export function renewingCredential(make: () => TokenCredential): TokenCredential {
+  let current = make();
+  return {
+    getToken: async (scopes, options) => {
+      const used = current;
+      try {
+        return await used.getToken(scopes, options);
+      } catch (err) {
+        if (isTransientTokenError(err) && used === current) current = make();
+        throw err;
+      }
+    },
+  };
+}
+
+/** The @azure/identity credential of a scheme (one instance; createCredential renews it). */
+export function credentialFor(auth: AuthConfig, options: CredentialOptions = {}): TokenCredential {
   const common: { authorityHost?: string; disableInstanceDiscovery?: boolean } = {};
   if (options.authorityHost) common.authorityHost = options.authorityHost.replace(/\/+$/, '');
   const disable = options.disableInstanceDiscovery ?? !isKnownAuthority(options.authorityHost);
