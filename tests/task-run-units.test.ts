@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { InputError } from '../tasks/common/project-input';
 import { readServiceConnection, secretsOf, type EndpointReader } from '../tasks/common/service-connection';
 import { formatResultsMarkdown, type RunResults } from '../tasks/MLStepsRunV1/results';
-import { variableName } from '../tasks/MLStepsRunV1/run-task';
+import { safeName as variableName } from '../tasks/MLStepsRunV1/results';
 
 function endpoint(scheme: string | undefined, parameters: Record<string, string>, data: Record<string, string> = {}, url?: string): EndpointReader {
   const lookup = (values: Record<string, string>) => (name: string) => Object.entries(values).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];

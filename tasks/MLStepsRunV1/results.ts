@@ -79,12 +79,23 @@ export const SUMMARY_FILE = 'mlsteps-run.md';
  * (`<System.JobId>.<System.JobAttempt>.json`): a re-run of the stage keeps the earlier attempts'.
  */
 export function publishResults(agent: Pick<RunAgent, 'addAttachment' | 'writeReport' | 'uploadSummary'>, results: RunResults, env: NodeJS.ProcessEnv = process.env): void {
-  const name = `${fileSafe(env.SYSTEM_JOBID || results.primaryStep)}.${fileSafe(env.SYSTEM_JOBATTEMPT || '1')}.json`;
+  const name = `${safeName(env.SYSTEM_JOBID || results.primaryStep)}.${safeName(env.SYSTEM_JOBATTEMPT || '1')}.json`;
   agent.addAttachment(RESULTS_TYPE, name, agent.writeReport('mlsteps-results.json', JSON.stringify(results, null, 2)));
   agent.uploadSummary(agent.writeReport(SUMMARY_FILE, formatResultsMarkdown(results)));
 }
 
-export const fileSafe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_');
+/** Letters, digits, `.`, `_` and `-` only: what output variable names and file names may hold. */
+export const safeName = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_');
+
+/** Each final metric as the output variable `metrics.<name>`. */
+export function setMetricOutputs(agent: Pick<RunAgent, 'setOutput'>, metrics: Record<string, number> | undefined): void {
+  for (const [name, value] of Object.entries(metrics ?? {})) agent.setOutput(`metrics.${safeName(name)}`, String(value));
+}
+
+/** The build and attempt the results belong to, from the agent's variables. */
+export function buildOf(env: NodeJS.ProcessEnv = process.env): RunResults['build'] {
+  return { id: env.BUILD_BUILDID, attempt: env.SYSTEM_JOBATTEMPT, stage: env.SYSTEM_STAGENAME };
+}
 
 /** Markdown table cells: no pipes or line breaks. */
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');

@@ -8,7 +8,7 @@ import type { Plan } from '../../src/model/step';
 import type { Outcome } from '../common/agent';
 import type { RunAgent } from '../common/run-agent';
 import { evaluateGate, type GateCondition, type GateResult } from './gate';
-import { fileSafe, publishResults, type OutputReport, type RunResults, type StepReport } from './results';
+import { buildOf, publishResults, safeName, setMetricOutputs, type OutputReport, type RunResults, type StepReport } from './results';
 
 export interface AgentRunOptions {
   /** The steps asked for (the others run because a selected step needs them). */
@@ -70,7 +70,7 @@ export async function runStepsOnAgent(plan: Plan, o: AgentRunOptions, agent: Run
 
   const p = reports.get(primary.name)!;
   agent.setOutput('status', p.status);
-  for (const [name, value] of Object.entries(p.metrics ?? {})) agent.setOutput(`metrics.${name.replace(/[^A-Za-z0-9._-]+/g, '_')}`, String(value));
+  setMetricOutputs(agent, p.metrics);
   let gate: GateResult | undefined;
   if (o.gate.length > 0 && p.status === 'Completed') {
     gate = evaluateGate(o.gate, p.metrics ?? {}, `${primary.name} (on this agent)`);
@@ -84,7 +84,7 @@ export async function runStepsOnAgent(plan: Plan, o: AgentRunOptions, agent: Run
     task: 'MLStepsRun@1',
     result,
     waited: true,
-    build: { id: process.env.BUILD_BUILDID, attempt: process.env.SYSTEM_JOBATTEMPT, stage: process.env.SYSTEM_STAGENAME },
+    build: buildOf(),
     workspace: { subscriptionId: '', resourceGroup: '', name: 'this agent (compute "local")' },
     selection: o.selection,
     primaryStep: primary.name,
@@ -120,7 +120,7 @@ function reportOf(r: StepResult, fingerprint: string, selected: boolean): StepRe
 /** A step's output folders into `<folder>/<step>/<output>/`, each emptied first. */
 function copyOutputs(r: StepResult, folder: string, agent: RunAgent): OutputReport[] {
   return Object.entries(r.outputs).map(([name, source]) => {
-    const into = path.join(folder, fileSafe(r.name), fileSafe(name));
+    const into = path.join(folder, safeName(r.name), safeName(name));
     const relative = path.relative(folder, into).split(path.sep).join('/');
     if (!existsSync(source)) return { name, path: relative, files: 0, bytes: 0, error: 'the step wrote nothing there' };
     rmSync(into, { recursive: true, force: true });

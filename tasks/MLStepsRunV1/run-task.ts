@@ -34,7 +34,7 @@ import { readServiceConnection } from '../common/service-connection';
 import { evaluateGate, GateSyntaxError, parseGate, type GateResult } from './gate';
 import { completedRuns } from './reuse';
 import { runStepsOnAgent } from './run-local';
-import { fileSafe, publishResults, type RunResults, type StepReport } from './results';
+import { buildOf, publishResults, safeName, setMetricOutputs, type RunResults, type StepReport } from './results';
 
 export interface RunInputs {
   /** The id of an Azure Resource Manager service connection (the agent passes ids). */
@@ -213,7 +213,7 @@ export async function runStepTask(inputs: RunInputs, agent: RunAgent, signal: Ab
         if (downloadFolder) await downloadOutputs(ctx, agent, s, report, downloadFolder, signal);
       }
       setJobOutputs(agent, reports.get(primary.name)!);
-      for (const [name, value] of Object.entries(reports.get(primary.name)!.metrics ?? {})) agent.setOutput(`metrics.${variableName(name)}`, String(value));
+      setMetricOutputs(agent, reports.get(primary.name)!.metrics);
       if (gate.length > 0 && reports.get(primary.name)!.status === 'Completed') {
         gateResult = evaluateGate(gate, reports.get(primary.name)!.metrics ?? {}, `${primary.name} (job ${reports.get(primary.name)!.jobName})`);
         agent.print(gateResult.message);
@@ -228,7 +228,7 @@ export async function runStepTask(inputs: RunInputs, agent: RunAgent, signal: Ab
     task: 'MLStepsRun@1',
     result,
     waited: inputs.wait,
-    build: { id: process.env.BUILD_BUILDID, attempt: process.env.SYSTEM_JOBATTEMPT, stage: process.env.SYSTEM_STAGENAME },
+    build: buildOf(),
     workspace: { subscriptionId: target.subscriptionId, resourceGroup: target.resourceGroup, name: target.workspace },
     selection: profile ? { profile } : { steps },
     primaryStep: primary.name,
@@ -376,7 +376,7 @@ async function readResults(ctx: Context, agent: RunAgent, step: Step, report: St
 
 /** A completed step's named outputs into `<folder>/<step>/`; a failure is a warning, not a failed step. */
 async function downloadOutputs(ctx: Context, agent: RunAgent, step: Step, report: StepReport, folder: string, signal: AbortSignal): Promise<void> {
-  const into = path.join(folder, fileSafe(step.name));
+  const into = path.join(folder, safeName(step.name));
   try {
     const outputs = await downloadJobOutputs(ctx, report.jobName!, into, { abortSignal: signal, onProgress: (m) => agent.print(`${step.name}: ${m}`) });
     report.outputs = outputs.map((o) => ({ name: o.name, ...(o.uri ? { uri: o.uri } : {}), ...(o.path ? { path: path.relative(folder, o.path).split(path.sep).join('/') } : {}), files: o.files, bytes: o.bytes, ...(o.error ? { error: oneLine(o.error) } : {}) }));
@@ -403,10 +403,6 @@ function maskTokens(credential: TokenCredential, setSecret: (value: string) => v
   };
 }
 
-/** Output variable names: letters, digits, `.`, `_` and `-`. */
-export function variableName(metric: string): string {
-  return metric.replace(/[^A-Za-z0-9._-]+/g, '_');
-}
 
 const oneLine = (s: string) => s.replace(/\s*\r?\n\s*/g, ' ').trim();
 const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;

@@ -1,13 +1,9 @@
 import type { Workspace } from '@azure/arm-machinelearning';
 import type { ArmClient } from './client';
-import { explain, isNotFound } from './errors';
+import { explain } from './errors';
 import type { Json } from './job';
+import { getMlflowRun, mlflowHttpsBase } from './metrics';
 import type { BestResolver } from './submit';
-
-interface MlflowRun {
-  info?: { run_id?: string; status?: string };
-  data?: { params?: { key: string; value: string }[]; tags?: { key: string; value: string }[] };
-}
 
 /**
  * A completed sweep's best trial parameter, read as Azure ML records it: the sweep's
@@ -21,11 +17,11 @@ export const bestTrialParameter: BestResolver = async ({ client, jobName, job, p
   const mlflow = await mlflowBase(client, workspace, abortSignal);
   let best = fromJob;
   if (!best) {
-    const run = await mlflowRun(client, mlflow, jobName, abortSignal);
+    const run = await getMlflowRun(client, mlflow, jobName, abortSignal);
     best = run?.data?.tags?.find((t) => t.key === 'best_child_run_id')?.value;
   }
   if (!best) return undefined;
-  const trial = await mlflowRun(client, mlflow, best, abortSignal);
+  const trial = await getMlflowRun(client, mlflow, best, abortSignal);
   const value = trial?.data?.params?.find((p) => p.key === parameter)?.value;
   if (value === undefined) return undefined;
   const n = Number(value);
@@ -36,20 +32,8 @@ async function mlflowBase(client: ArmClient, known: Workspace | undefined, abort
   const { resourceGroup, workspace } = client.target;
   try {
     const ws = known ?? (await client.sdk.workspaces.get(resourceGroup, workspace, { abortSignal }));
-    const uri = ws.mlFlowTrackingUri;
-    if (!uri) throw Object.assign(new Error('the workspace names no MLflow tracking URI'), { code: 'NoMlflowTrackingUri' });
-    return uri.replace(/^azureml:\/\//, 'https://').replace(/\/+$/, '');
+    return mlflowHttpsBase(ws.mlFlowTrackingUri);
   } catch (err) {
     throw explain(err, `finding the MLflow tracking API of workspace "${workspace}"`, client.target);
-  }
-}
-
-async function mlflowRun(client: ArmClient, base: string, runId: string, abortSignal?: AbortSignal): Promise<MlflowRun | undefined> {
-  try {
-    const body = await client.send<{ run?: MlflowRun }>({ method: 'GET', path: `${base}/api/2.0/mlflow/runs/get`, apiVersion: '', query: { run_id: runId }, ...(abortSignal ? { abortSignal } : {}) });
-    return body?.run;
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw explain(err, `reading run ${runId} from MLflow`, client.target);
   }
 }

@@ -1,9 +1,10 @@
+import type { ArmClient } from './client';
 import type { Context } from './context';
 import { explain, isNotFound } from './errors';
 import type { Json } from './job';
 import { readJob } from './cancel';
 
-interface MlflowRun {
+export interface MlflowRun {
   info?: { run_id?: string; status?: string };
   data?: { metrics?: { key: string; value: number; step?: number; timestamp?: number }[]; params?: { key: string; value: string }[]; tags?: { key: string; value: string }[] };
 }
@@ -12,20 +13,32 @@ interface MlflowRun {
 export async function mlflowBaseUrl(ctx: Context): Promise<string> {
   return ctx.once('mlflow-base', async () => {
     const ws = await ctx.workspace();
-    const uri = ws.mlFlowTrackingUri;
-    if (!uri) throw explain(Object.assign(new Error('the workspace names no MLflow tracking URI'), { code: 'NoMlflowTrackingUri' }), `finding the MLflow tracking API of workspace "${ctx.target.workspace}"`, ctx.target);
-    return uri.replace(/^azureml:\/\//, 'https://').replace(/\/+$/, '');
+    try {
+      return mlflowHttpsBase(ws.mlFlowTrackingUri);
+    } catch (err) {
+      throw explain(err, `finding the MLflow tracking API of workspace "${ctx.target.workspace}"`, ctx.target);
+    }
   });
 }
 
+/** A workspace's `mlFlowTrackingUri` as the https base of its MLflow REST API. */
+export function mlflowHttpsBase(uri: string | undefined): string {
+  if (!uri) throw Object.assign(new Error('the workspace names no MLflow tracking URI'), { code: 'NoMlflowTrackingUri' });
+  return uri.replace(/^azureml:\/\//, 'https://').replace(/\/+$/, '');
+}
+
 export async function mlflowRun(ctx: Context, runId: string, abortSignal?: AbortSignal): Promise<MlflowRun | undefined> {
-  const base = await mlflowBaseUrl(ctx);
+  return getMlflowRun(ctx.client, await mlflowBaseUrl(ctx), runId, abortSignal);
+}
+
+/** `runs/get` of the MLflow API at `base`; undefined when MLflow does not know the run (yet). */
+export async function getMlflowRun(client: ArmClient, base: string, runId: string, abortSignal?: AbortSignal): Promise<MlflowRun | undefined> {
   try {
-    const body = await ctx.client.send<{ run?: MlflowRun }>({ method: 'GET', path: `${base}/api/2.0/mlflow/runs/get`, apiVersion: '', query: { run_id: runId }, ...(abortSignal ? { abortSignal } : {}) });
+    const body = await client.send<{ run?: MlflowRun }>({ method: 'GET', path: `${base}/api/2.0/mlflow/runs/get`, apiVersion: '', query: { run_id: runId }, ...(abortSignal ? { abortSignal } : {}) });
     return body?.run;
   } catch (err) {
     if (isNotFound(err)) return undefined;
-    throw explain(err, `reading run ${runId} from MLflow`, ctx.target);
+    throw explain(err, `reading run ${runId} from MLflow`, client.target);
   }
 }
 

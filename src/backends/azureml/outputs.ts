@@ -1,5 +1,6 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
+import { eachAtOnce } from '../../util/concurrency';
 import { readJob } from './cancel';
 import type { Context } from './context';
 import { AzureMLError, explain } from './errors';
@@ -105,17 +106,12 @@ async function downloadPrefix(container: BlobContainer, prefix: string, folder: 
     if (!file) throw new AzureMLError(`downloading ${blob.name}`, 'its name would write outside the download folder', { code: 'UnsafeBlobName' });
     wanted.push({ name: blob.name, file, size: blob.properties.contentLength ?? 0 });
   }
-  let next = 0;
   let bytes = 0;
-  const worker = async () => {
-    while (next < wanted.length) {
-      const item = wanted[next++];
-      mkdirSync(path.dirname(item.file), { recursive: true });
-      await container.getBlobClient(item.name).downloadToFile(item.file, 0, undefined, o.abortSignal ? { abortSignal: o.abortSignal } : {});
-      bytes += item.size;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(o.concurrency, wanted.length)) }, worker));
+  await eachAtOnce(wanted, o.concurrency, async (item) => {
+    mkdirSync(path.dirname(item.file), { recursive: true });
+    await container.getBlobClient(item.name).downloadToFile(item.file, 0, undefined, o.abortSignal ? { abortSignal: o.abortSignal } : {});
+    bytes += item.size;
+  });
   return { files: wanted.length, bytes };
 }
 

@@ -8,6 +8,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import storageBlob = require('@azure/storage-blob');
 
 const { AnonymousCredential, ContainerClient: ContainerClientClass, StorageSharedKeyCredential } = storageBlob;
+import { eachAtOnce } from '../../util/concurrency';
 import type { ArmClient } from './client';
 import { explain } from './errors';
 
@@ -139,28 +140,20 @@ export function blobAccountUrl(accountName: string, endpoint = 'core.windows.net
 export async function uploadFiles(container: ContainerClient, prefix: string, files: readonly UploadFile[], options: UploadOptions = {}): Promise<number> {
   const total = files.reduce((n, f) => n + f.size, 0);
   let sent = 0;
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (next < files.length && !failed) {
-      const file = files[next++];
-      options.abortSignal?.throwIfAborted();
-      const blob = container.getBlockBlobClient(posix.join(prefix, file.path));
-      try {
-        await blob.uploadFile(file.absolute, {
-          blockSize: options.blockSize ?? 8 * 1024 * 1024,
-          concurrency: options.blockConcurrency ?? 4,
-          ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
-        });
-      } catch (err) {
-        failed = true;
-        throw explain(err, `uploading ${file.path} to ${container.containerName}/${prefix}`);
-      }
-      sent += file.size;
-      options.onProgress?.(sent, total);
+  await eachAtOnce(files, options.fileConcurrency ?? 8, async (file) => {
+    options.abortSignal?.throwIfAborted();
+    const blob = container.getBlockBlobClient(posix.join(prefix, file.path));
+    try {
+      await blob.uploadFile(file.absolute, {
+        blockSize: options.blockSize ?? 8 * 1024 * 1024,
+        concurrency: options.blockConcurrency ?? 4,
+        ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
+      });
+    } catch (err) {
+      throw explain(err, `uploading ${file.path} to ${container.containerName}/${prefix}`);
     }
-  };
-  const workers = Array.from({ length: Math.max(1, Math.min(options.fileConcurrency ?? 8, files.length)) }, worker);
-  await Promise.all(workers);
+    sent += file.size;
+    options.onProgress?.(sent, total);
+  });
   return sent;
 }
